@@ -1,0 +1,195 @@
+//! The command line: the one place a flag is named.
+
+use crate::secret::Secret;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+
+#[derive(Parser)]
+#[command(
+    name = "awsmfa",
+    version,
+    about = "Run commands with an MFA-backed AWS session",
+    long_about = "Gets an MFA session for an AWS IAM-user (or role) profile, or reuses a cached \
+one, and runs a command with the temporary credentials in that command's environment only."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run COMMAND with temporary AWS credentials in its environment
+    #[command(
+        long_about = "Gets an MFA session (or reuses a cached one), then replaces itself with \
+COMMAND, whose environment carries AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. \
+With no COMMAND it starts $SHELL. Exit status: the command's own, or 125 when awsmfa fails, \
+126 when the command cannot be run, 127 when it is not found."
+    )]
+    Exec(ExecArgs),
+    /// Print the session's variables for a shell to evaluate
+    Export(ExportArgs),
+    /// Print the session as credential_process JSON (for ~/.aws/config)
+    CredentialProcess(SessionArgs),
+    /// List the cached sessions (no secrets)
+    Status(StatusArgs),
+    /// Remove cached sessions: all of them, or those of one profile
+    Clear(ClearArgs),
+    /// Print a shell completion script
+    Completions(CompletionsArgs),
+}
+
+/// What every command that gets a session understands.
+#[derive(Args, Clone, Default)]
+pub struct SessionArgs {
+    /// Profile in ~/.aws/config [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region for STS and the command [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Session length: seconds, or 15m, 1h, 12h [default: $AWSMFA_DURATION, duration_seconds, 12h]
+    #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
+    pub duration: Option<u64>,
+
+    /// Reuse a cached session only with this much time left [default: $AWSMFA_MIN_TTL, 15m]
+    #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
+    pub min_ttl: Option<u64>,
+
+    /// Get a new session even when a cached one is still good
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// The 6-digit MFA code [default: $AWSMFA_TOKEN_CODE, mfa_process, a prompt on the terminal]
+    #[arg(long, value_name = "CODE", value_parser = parse_secret, hide_default_value = true)]
+    pub token_code: Option<Secret>,
+
+    /// Say on stderr what awsmfa does (never secrets)
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// The command and its arguments [default: $SHELL]
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<OsString>,
+}
+
+#[derive(Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// The syntax to print
+    #[arg(long, value_enum, default_value_t = Format::Sh)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// POSIX shells: eval "$(awsmfa export)"
+    Sh,
+    /// fish: awsmfa export --format fish | source
+    Fish,
+    /// PowerShell: awsmfa export --format powershell | Invoke-Expression
+    Powershell,
+    /// Windows cmd.exe: set lines
+    Cmd,
+    /// KEY=value lines, as docker --env-file and dotenv read them
+    Dotenv,
+    /// The credential_process JSON
+    Json,
+}
+
+#[derive(Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args)]
+pub struct ClearArgs {
+    /// Remove only the sessions a run of this profile would use
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Say on stderr what awsmfa does
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
+    Ok(Secret::new(value))
+}
+
+/// Seconds as a bare number, or a duration such as `15m`, `1h`, `1h30m`.
+pub fn parse_seconds(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return value.parse().map_err(|_| format!("'{value}' is too large"));
+    }
+    humantime::parse_duration(value)
+        .map(|d| d.as_secs())
+        .map_err(|_| format!("'{value}' is not seconds or a duration like 15m, 1h, 12h"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_seconds("900"), Ok(900));
+        assert_eq!(parse_seconds("15m"), Ok(900));
+        assert_eq!(parse_seconds("1h"), Ok(3600));
+        assert_eq!(parse_seconds("12h"), Ok(43200));
+        assert_eq!(parse_seconds("1h30m"), Ok(5400));
+        assert!(parse_seconds("soon").is_err());
+        assert!(parse_seconds("").is_err());
+        assert!(parse_seconds("-5").is_err());
+    }
+
+    #[test]
+    fn command_after_flags_is_kept_verbatim() {
+        let cli = Cli::try_parse_from([
+            "awsmfa",
+            "exec",
+            "--profile",
+            "prod",
+            "--",
+            "aws",
+            "--profile",
+            "x",
+        ])
+        .unwrap();
+        let Command::Exec(args) = cli.command else {
+            panic!("not exec")
+        };
+        assert_eq!(args.session.profile.as_deref(), Some("prod"));
+        assert_eq!(args.command, ["aws", "--profile", "x"]);
+    }
+}

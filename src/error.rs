@@ -1,0 +1,76 @@
+//! The one error type. Its `Display` is the message the user reads; `hint`
+//! is an optional second line. `main.rs` alone turns it into an exit status.
+
+use std::fmt;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The shared AWS files, a profile, or a setting is wrong.
+    #[error("{message}")]
+    Config {
+        message: String,
+        hint: Option<String>,
+    },
+    /// No MFA code could be had, or the one given is unusable.
+    #[error("{0}")]
+    Mfa(String),
+    /// A code that is not six digits.
+    #[error("{0}")]
+    MalformedCode(String),
+    /// The code is the one STS last accepted for this device: STS would refuse it.
+    #[error("that MFA code was already used for {serial}; wait for the next one")]
+    UsedCode { serial: String },
+    /// STS refused the MFA code.
+    #[error("STS rejected the MFA code for {serial}")]
+    MfaRejected { serial: String },
+    /// STS could not be reached or answered with an error.
+    #[error("{0}")]
+    Sts(String),
+    /// The cache folder or one of its files.
+    #[error("{0}")]
+    Cache(String),
+    /// The command to run is not on PATH.
+    #[error("{0}: command not found")]
+    CommandNotFound(String),
+    /// The command exists but cannot be started.
+    #[error("{command}: {reason}")]
+    CommandNotRunnable { command: String, reason: String },
+    /// Writing the output the user asked for failed.
+    #[error("{0}")]
+    Output(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn config(message: impl fmt::Display) -> Self {
+        Error::Config {
+            message: message.to_string(),
+            hint: None,
+        }
+    }
+
+    pub fn config_with_hint(message: impl fmt::Display, hint: impl fmt::Display) -> Self {
+        Error::Config {
+            message: message.to_string(),
+            hint: Some(hint.to_string()),
+        }
+    }
+
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Config { hint, .. } => hint.as_deref(),
+            Error::MfaRejected { .. } => Some("check the device and wait for a fresh code"),
+            _ => None,
+        }
+    }
+
+    /// The status `awsmfa exec` exits with, as `env(1)` does.
+    pub fn exec_status(&self) -> u8 {
+        match self {
+            Error::CommandNotFound(_) => 127,
+            Error::CommandNotRunnable { .. } => 126,
+            _ => 125,
+        }
+    }
+}

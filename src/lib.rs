@@ -1,0 +1,37 @@
+//! awsmfa: run commands with an MFA-backed AWS session.
+//!
+//! A run flows through the modules in this order:
+//! `cli` → `profile` → `session` (cache hit, or lock + `mfa` + STS) → `env` → `exec`.
+
+pub mod cli;
+pub mod env;
+pub mod error;
+pub mod exec;
+pub mod export;
+pub mod mfa;
+pub mod profile;
+pub mod secret;
+pub mod session;
+
+/// An I/O error in words, without Rust's `(os error N)` suffix.
+pub fn io_reason(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_owned(),
+        None => text,
+    }
+    .to_lowercase()
+}
+
+/// A span of seconds as `11h 59m`, `14m`, or `expired`.
+pub fn human_seconds(seconds: i64) -> String {
+    if seconds <= 0 {
+        return "expired".into();
+    }
+    let (hours, minutes) = (seconds / 3600, seconds % 3600 / 60);
+    match (hours, minutes) {
+        (0, 0) => format!("{seconds}s"),
+        (0, m) => format!("{m}m"),
+        (h, m) => format!("{h}h {m}m"),
+    }
+}

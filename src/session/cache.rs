@@ -1,0 +1,403 @@
+//! The session cache: one JSON file per session key in a private folder,
+//! checked before use (owner, mode, version), written atomically, and an
+//! advisory lock per key that serialises the runs that would refresh it.
+
+use super::Credentials;
+use crate::error::{Error, Result};
+use nix::fcntl::{Flock, FlockArg};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime};
+
+const VERSION: u32 = 1;
+const ENTRY_SUFFIX: &str = ".json";
+const LOCK_SUFFIX: &str = ".lock";
+const USED_CODE_PREFIX: &str = "mfa-";
+const TEMP_PREFIX: &str = ".tmp-";
+/// Temporary files older than this were left by a killed run.
+const STALE_TEMP: Duration = Duration::from_secs(60);
+/// How long a run waits for another that holds the lock (it may be at a prompt).
+const LOCK_WAIT: Duration = Duration::from_secs(300);
+/// Waits shorter than this are not worth a message.
+const QUIET_WAIT: Duration = Duration::from_millis(500);
+const MAX_ENTRY_SIZE: u64 = 64 * 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Session,
+    Role,
+}
+
+/// What makes one session different from another. File names are a hash of
+/// it, so they carry nothing secret.
+#[derive(Debug)]
+pub struct SessionKey {
+    id: String,
+}
+
+impl SessionKey {
+    /// `parts` are everything that makes a session differ: kind, source key,
+    /// MFA serial, role ARN, external id, session name, duration, and the
+    /// key of what it was derived from.
+    pub fn new(kind: Kind, parts: &[&str]) -> SessionKey {
+        let mut hash = Sha256::new();
+        hash.update(format!("awsmfa-v{VERSION}:{kind:?}"));
+        for part in parts {
+            hash.update([0]);
+            hash.update(part.as_bytes());
+        }
+        SessionKey {
+            id: hex(&hash.finalize()[..16]),
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// A cached session as stored on disk.
+#[derive(Serialize, Deserialize)]
+pub struct Entry {
+    pub version: u32,
+    pub profile: String,
+    pub kind: Kind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
+    pub mfa_serial: String,
+    #[serde(flatten)]
+    pub credentials: Credentials,
+}
+
+impl Entry {
+    pub fn new(
+        profile: &str,
+        kind: Kind,
+        role_arn: Option<&str>,
+        mfa_serial: &str,
+        credentials: Credentials,
+    ) -> Entry {
+        Entry {
+            version: VERSION,
+            profile: profile.to_owned(),
+            kind,
+            role_arn: role_arn.map(str::to_owned),
+            mfa_serial: mfa_serial.to_owned(),
+            credentials,
+        }
+    }
+}
+
+pub struct Cache {
+    dir: PathBuf,
+}
+
+/// Held while a run fetches and stores a session; released on drop.
+pub struct Lock {
+    _lock: Flock<File>,
+}
+
+impl Cache {
+    /// `AWSMFA_CACHE_DIR`, else the platform's cache folder + `awsmfa`.
+    /// Nothing is created until something is stored.
+    pub fn new(env: &dyn Fn(&str) -> Option<String>) -> Result<Cache> {
+        let dir = match env("AWSMFA_CACHE_DIR").filter(|d| !d.is_empty()) {
+            Some(dir) => PathBuf::from(dir),
+            None => dirs::cache_dir()
+                .ok_or_else(|| {
+                    Error::Cache("cannot find a cache folder; set AWSMFA_CACHE_DIR".into())
+                })?
+                .join("awsmfa"),
+        };
+        Ok(Cache { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn entry_path(&self, key: &SessionKey) -> PathBuf {
+        self.dir.join(format!("{}{ENTRY_SUFFIX}", key.id))
+    }
+
+    /// The cached session for `key`, if there is a usable one. An entry that
+    /// cannot be trusted or read is reported in one line and treated as absent.
+    pub fn load(&self, key: &SessionKey) -> Option<Entry> {
+        let path = self.entry_path(key);
+        match read_entry(&path) {
+            Ok(entry) => entry,
+            Err(why) => {
+                eprintln!(
+                    "awsmfa: warning: ignoring cache file {}: {why}; getting a new session",
+                    path.display()
+                );
+                None
+            }
+        }
+    }
+
+    /// Writes `entry` under `key`: a 0600 temporary file in the same folder,
+    /// synced, then renamed over the old one, so no reader sees half a file.
+    pub fn store(&self, key: &SessionKey, entry: &Entry) -> Result<()> {
+        let json = serde_json::to_vec(entry)
+            .map_err(|e| Error::Cache(format!("cannot encode a cache entry: {e}")))?;
+        self.write_atomically(&self.entry_path(key), &json)?;
+        self.remove_stale_temporaries();
+        Ok(())
+    }
+
+    fn write_atomically(&self, path: &Path, contents: &[u8]) -> Result<()> {
+        self.create_dir()?;
+        let failed = |e: std::io::Error| {
+            Error::Cache(format!(
+                "cannot write {}: {}",
+                path.display(),
+                crate::io_reason(&e)
+            ))
+        };
+        // tempfile creates the file with mode 0600 from the start.
+        let mut temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(&self.dir)
+            .map_err(failed)?;
+        temp.write_all(contents).map_err(failed)?;
+        temp.as_file().sync_all().map_err(failed)?;
+        temp.persist(path).map_err(|e| failed(e.error))?;
+        if let Ok(dir) = File::open(&self.dir) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+
+    fn create_dir(&self) -> Result<()> {
+        let failed = |e: std::io::Error| {
+            Error::Cache(format!(
+                "cannot create the cache folder {}: {}",
+                self.dir.display(),
+                crate::io_reason(&e)
+            ))
+        };
+        if let Some(parent) = self.dir.parent() {
+            fs::create_dir_all(parent).map_err(failed)?;
+        }
+        match DirBuilder::new().mode(0o700).create(&self.dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let meta = fs::metadata(&self.dir).map_err(failed)?;
+                if meta.mode() & 0o077 != 0 && meta.uid() == nix::unistd::geteuid().as_raw() {
+                    fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))
+                        .map_err(failed)?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(failed(e)),
+        }
+    }
+
+    /// Removes temporary files that killed runs left behind.
+    fn remove_stale_temporaries(&self) {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = SystemTime::now();
+        for item in dir.flatten() {
+            let stale = item.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+                && item
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP);
+            if stale {
+                let _ = fs::remove_file(item.path());
+            }
+        }
+    }
+
+    /// Takes the advisory lock for `key`. When another run holds it, says
+    /// once what it waits for, then waits up to a bound.
+    pub fn lock(&self, key: &SessionKey, profile: &str) -> Result<Lock> {
+        self.create_dir()?;
+        let path = self.dir.join(format!("{}{LOCK_SUFFIX}", key.id));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| {
+                Error::Cache(format!(
+                    "cannot open the lock file {}: {}",
+                    path.display(),
+                    crate::io_reason(&e)
+                ))
+            })?;
+        let file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => return Ok(Lock { _lock: lock }),
+            Err((file, nix::errno::Errno::EWOULDBLOCK)) => file,
+            Err((_, errno)) => {
+                return Err(Error::Cache(format!(
+                    "cannot lock {}: {}",
+                    path.display(),
+                    errno.desc()
+                )));
+            }
+        };
+        // Block in a helper thread so the wait can be bounded; if it times
+        // out, the process exits and the thread with it.
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sender.send(Flock::lock(file, FlockArg::LockExclusive));
+        });
+        let mut result = receiver.recv_timeout(QUIET_WAIT);
+        if matches!(result, Err(mpsc::RecvTimeoutError::Timeout)) {
+            eprintln!(
+                "awsmfa: waiting for another awsmfa run to get a session for profile '{profile}'"
+            );
+            result = receiver.recv_timeout(LOCK_WAIT - QUIET_WAIT);
+        }
+        match result {
+            Ok(Ok(lock)) => Ok(Lock { _lock: lock }),
+            Ok(Err((_, errno))) => Err(Error::Cache(format!(
+                "cannot lock {}: {}",
+                path.display(),
+                errno.desc()
+            ))),
+            Err(_) => Err(Error::Cache(format!(
+                "gave up after {} s waiting for another awsmfa run to get a session for profile '{profile}'",
+                LOCK_WAIT.as_secs()
+            ))),
+        }
+    }
+
+    /// Whether `code` is the last one STS accepted for this MFA device.
+    pub fn is_used_code(&self, serial: &str, code: &str) -> bool {
+        let path = self.used_code_path(serial);
+        let Ok(Some(stored)) = read_private(&path, 256) else {
+            return false;
+        };
+        stored.trim_ascii() == used_code_digest(serial, code).as_bytes()
+    }
+
+    /// Remembers, as a hash, the code STS just accepted for this device.
+    pub fn remember_used_code(&self, serial: &str, code: &str) -> Result<()> {
+        self.write_atomically(
+            &self.used_code_path(serial),
+            used_code_digest(serial, code).as_bytes(),
+        )
+    }
+
+    fn used_code_path(&self, serial: &str) -> PathBuf {
+        let digest = Sha256::digest(format!("awsmfa-device:{serial}").as_bytes());
+        self.dir
+            .join(format!("{USED_CODE_PREFIX}{}.used", hex(&digest[..16])))
+    }
+
+    /// Every entry file with what could be read of it, for `status` and `clear`.
+    pub fn entries(&self) -> Vec<(PathBuf, Result<Entry, String>)> {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut entries: Vec<_> = dir
+            .flatten()
+            .map(|item| item.path())
+            .filter(|path| is_entry_name(path))
+            .map(|path| {
+                let entry = read_entry(&path).and_then(|e| e.ok_or_else(|| "vanished".into()));
+                (path, entry)
+            })
+            .collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries
+    }
+
+    /// Removes an entry and its lock file.
+    pub fn remove(&self, entry_path: &Path) -> Result<()> {
+        fs::remove_file(entry_path).map_err(|e| {
+            Error::Cache(format!(
+                "cannot remove {}: {}",
+                entry_path.display(),
+                crate::io_reason(&e)
+            ))
+        })?;
+        let _ = fs::remove_file(entry_path.with_extension(&LOCK_SUFFIX[1..]));
+        Ok(())
+    }
+}
+
+fn is_entry_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(ENTRY_SUFFIX) && !n.starts_with('.'))
+}
+
+/// Reads a cache entry: `Ok(None)` when there is none, `Err` with the reason
+/// when there is one that must not be used.
+fn read_entry(path: &Path) -> Result<Option<Entry>, String> {
+    let Some(bytes) = read_private(path, MAX_ENTRY_SIZE)? else {
+        return Ok(None);
+    };
+    #[derive(Deserialize)]
+    struct Versioned {
+        version: u32,
+    }
+    let versioned: Versioned =
+        serde_json::from_slice(&bytes).map_err(|_| "it is not a valid cache entry".to_owned())?;
+    if versioned.version != VERSION {
+        return Err(format!(
+            "its version {} is not {VERSION}",
+            versioned.version
+        ));
+    }
+    let entry = serde_json::from_slice(&bytes).map_err(|_| "it is not a valid cache entry")?;
+    Ok(Some(entry))
+}
+
+/// Reads a file only if it is a regular file of ours that nobody else can
+/// read; `Ok(None)` when it does not exist.
+fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, String> {
+    let mut file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(crate::io_reason(&e)),
+    };
+    let meta = file.metadata().map_err(|e| crate::io_reason(&e))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    if meta.uid() != nix::unistd::geteuid().as_raw() {
+        return Err("it belongs to another user".into());
+    }
+    if meta.mode() & 0o077 != 0 {
+        return Err(format!(
+            "group or others may access it (mode {:o})",
+            meta.mode() & 0o777
+        ));
+    }
+    if meta.len() > max {
+        return Err("it is too large".into());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| crate::io_reason(&e))?;
+    Ok(Some(bytes))
+}
+
+fn used_code_digest(serial: &str, code: &str) -> String {
+    hex(&Sha256::digest(
+        format!("awsmfa-used-code:{serial}:{code}").as_bytes(),
+    ))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

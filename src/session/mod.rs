@@ -1,0 +1,295 @@
+//! Getting credentials for a plan: a cached session when one has time left,
+//! else — under the key's lock, after looking again — a new one from STS,
+//! stored for the next run. Roles sit on the user's MFA session, so one code
+//! serves every role of that user.
+
+pub mod cache;
+mod sts;
+
+pub use sts::Endpoint;
+
+use crate::error::{Error, Result};
+use crate::mfa::{self, MfaCode, Source};
+use crate::profile::{Plan, Role};
+use crate::secret::Secret;
+use cache::{Cache, Entry, Kind, SessionKey};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Temporary AWS credentials.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Secret,
+    /// Unix seconds.
+    pub expires_at: u64,
+}
+
+impl Credentials {
+    /// The expiry in RFC 3339, UTC, whole seconds.
+    pub fn expiration(&self) -> String {
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(self.expires_at))
+            .to_string()
+    }
+
+    /// Seconds left at `now` (negative once expired).
+    pub fn seconds_left(&self, now: SystemTime) -> i64 {
+        let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        self.expires_at as i64 - now as i64
+    }
+}
+
+/// How a run wants its session.
+pub struct Options {
+    pub endpoint: Endpoint,
+    /// Reuse a cached session only with at least this many seconds left.
+    pub min_ttl: u64,
+    /// Get a new session for the profile asked for, whatever is cached.
+    pub refresh: bool,
+    /// The code from `--token-code` or `AWSMFA_TOKEN_CODE`, already checked.
+    pub given_code: Option<MfaCode>,
+    pub verbose: bool,
+}
+
+/// Credentials for `plan`: cached when good for `min_ttl`, else from STS.
+pub fn get(plan: &Plan, cache: &Cache, options: &Options) -> Result<Credentials> {
+    let run = Run {
+        plan,
+        cache,
+        options,
+        keys: keys(plan),
+    };
+    run.level(plan.roles.len(), options.refresh)
+}
+
+/// The cache key of each level: the user's session, then each role outward.
+pub fn keys(plan: &Plan) -> Vec<SessionKey> {
+    let user = &plan.user;
+    let duration = user.duration.to_string();
+    let mut keys = vec![SessionKey::new(
+        Kind::Session,
+        &[&user.access_key_id, &plan.mfa.serial, &duration],
+    )];
+    let direct = plan.direct_role();
+    for role in &plan.roles {
+        let parent = keys[keys.len() - 1].id().to_owned();
+        let duration = role.duration.to_string();
+        let session_name = role.session_name.as_deref().map(|n| format!("name={n}"));
+        let key = SessionKey::new(
+            Kind::Role,
+            &[
+                if direct { "direct" } else { "chained" },
+                &parent,
+                &user.access_key_id,
+                &plan.mfa.serial,
+                &role.arn,
+                role.external_id.as_deref().unwrap_or(""),
+                session_name.as_deref().unwrap_or(""),
+                &duration,
+            ],
+        );
+        keys.push(key);
+    }
+    keys
+}
+
+struct Run<'a> {
+    plan: &'a Plan,
+    cache: &'a Cache,
+    options: &'a Options,
+    keys: Vec<SessionKey>,
+}
+
+impl Run<'_> {
+    /// Credentials at `level`: 0 is the user's MFA session, n the n-th role.
+    fn level(&self, level: usize, refresh: bool) -> Result<Credentials> {
+        let key = &self.keys[level];
+        let (profile, kind, role_arn) = match level {
+            0 => (&self.plan.user.profile, Kind::Session, None),
+            n => {
+                let role = &self.plan.roles[n - 1];
+                (&role.profile, Kind::Role, Some(role.arn.as_str()))
+            }
+        };
+        if !refresh && let Some(credentials) = self.fresh(key, profile) {
+            return Ok(credentials);
+        }
+        let _lock = self.cache.lock(key, profile)?;
+        if !refresh && let Some(credentials) = self.fresh(key, profile) {
+            return Ok(credentials);
+        }
+        let credentials = match level {
+            0 => self.new_user_session()?,
+            n => self.new_role_session(n)?,
+        };
+        let entry = Entry::new(profile, kind, role_arn, &self.plan.mfa.serial, credentials);
+        self.cache.store(key, &entry)?;
+        self.say(&format!(
+            "profile '{profile}': new {} session until {}",
+            kind_name(kind),
+            entry.credentials.expiration()
+        ));
+        Ok(entry.credentials)
+    }
+
+    /// The cached credentials under `key`, if they last `min_ttl` more.
+    fn fresh(&self, key: &SessionKey, profile: &str) -> Option<Credentials> {
+        let entry = self.cache.load(key)?;
+        let left = entry.credentials.seconds_left(SystemTime::now());
+        if left < self.options.min_ttl as i64 {
+            self.say(&format!(
+                "profile '{profile}': the cached session has {left} s left, less than the minimum {} s",
+                self.options.min_ttl
+            ));
+            return None;
+        }
+        self.say(&format!(
+            "profile '{profile}': using the cached {} session until {} ({})",
+            kind_name(entry.kind),
+            entry.credentials.expiration(),
+            crate::human_seconds(left)
+        ));
+        Some(entry.credentials)
+    }
+
+    fn new_user_session(&self) -> Result<Credentials> {
+        let user = &self.plan.user;
+        self.with_code(&user.profile, |code| {
+            self.say(&format!(
+                "profile '{}': calling STS GetSessionToken at {}",
+                user.profile,
+                self.options.endpoint.describe()
+            ));
+            sts::get_session_token(
+                &self.options.endpoint,
+                self.long_term_signer(),
+                &self.plan.mfa.serial,
+                code,
+                user.duration,
+            )
+        })
+    }
+
+    fn new_role_session(&self, level: usize) -> Result<Credentials> {
+        let role = &self.plan.roles[level - 1];
+        let default_name;
+        let session_name = match &role.session_name {
+            Some(name) => name.as_str(),
+            None => {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap_or_default();
+                default_name = format!("awsmfa-{}", now.as_secs());
+                &default_name
+            }
+        };
+        fn call<'a>(
+            role: &'a Role,
+            session_name: &'a str,
+            mfa: Option<(&'a str, &'a MfaCode)>,
+        ) -> sts::AssumeRole<'a> {
+            sts::AssumeRole {
+                arn: &role.arn,
+                session_name,
+                external_id: role.external_id.as_deref(),
+                duration: role.duration,
+                mfa,
+            }
+        }
+        let endpoint = &self.options.endpoint;
+        if self.plan.direct_role() {
+            // Longer than STS allows a role assumed with a session: go
+            // straight from the long-term keys, with a code of its own.
+            return self.with_code(&role.profile, |code| {
+                self.say(&format!(
+                    "profile '{}': calling STS AssumeRole with MFA at {}",
+                    role.profile,
+                    endpoint.describe()
+                ));
+                let call = call(role, session_name, Some((&self.plan.mfa.serial, code)));
+                sts::assume_role(endpoint, self.long_term_signer(), &call)
+            });
+        }
+        let parent = self.level(level - 1, false)?;
+        self.say(&format!(
+            "profile '{}': calling STS AssumeRole at {}",
+            role.profile,
+            endpoint.describe()
+        ));
+        let signer = sts::Signer {
+            access_key_id: &parent.access_key_id,
+            secret_access_key: &parent.secret_access_key,
+            session_token: Some(&parent.session_token),
+        };
+        sts::assume_role(endpoint, signer, &call(role, session_name, None))
+    }
+
+    fn long_term_signer(&self) -> sts::Signer<'_> {
+        sts::Signer {
+            access_key_id: &self.plan.user.access_key_id,
+            secret_access_key: &self.plan.user.secret_access_key,
+            session_token: None,
+        }
+    }
+
+    /// Gets a code and makes `call` with it. At the terminal a malformed,
+    /// already used or rejected code is asked for again; elsewhere it fails.
+    fn with_code<T>(
+        &self,
+        profile: &str,
+        mut call: impl FnMut(&MfaCode) -> Result<T>,
+    ) -> Result<T> {
+        let serial = &self.plan.mfa.serial;
+        let mut source = Source::pick(
+            self.options.given_code.clone(),
+            self.plan.mfa.process.as_deref(),
+            profile,
+        )?;
+        let tries = if source.is_terminal() {
+            mfa::TERMINAL_TRIES
+        } else {
+            1
+        };
+        let mut last_error = None;
+        for _ in 0..tries {
+            let outcome = source.read(serial).and_then(|code| {
+                if self.cache.is_used_code(serial, code.expose()) {
+                    return Err(Error::UsedCode {
+                        serial: serial.clone(),
+                    });
+                }
+                let value = call(&code)?;
+                if let Err(e) = self.cache.remember_used_code(serial, code.expose()) {
+                    eprintln!("awsmfa: warning: {e}");
+                }
+                Ok(value)
+            });
+            match outcome {
+                Err(
+                    e @ (Error::MalformedCode(_)
+                    | Error::UsedCode { .. }
+                    | Error::MfaRejected { .. }),
+                ) if source.is_terminal() => {
+                    source.say(&e.to_string());
+                    last_error = Some(e);
+                }
+                other => return other,
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::Mfa("no MFA code".into())))
+    }
+
+    fn say(&self, message: &str) {
+        if self.options.verbose {
+            eprintln!("awsmfa: {message}");
+        }
+    }
+}
+
+fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Session => "MFA",
+        Kind::Role => "role",
+    }
+}

@@ -1,0 +1,228 @@
+//! The calls to STS. The only file that knows tokio and the AWS SDK: a
+//! current-thread runtime and a client are built only when a call is made.
+
+use super::Credentials;
+use crate::error::{Error, Result};
+use crate::mfa::MfaCode;
+use crate::secret::Secret;
+use aws_sdk_sts::config::retry::RetryConfig;
+use aws_sdk_sts::config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::{BehaviorVersion, Region};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use std::time::Duration;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(8);
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
+const MAX_ATTEMPTS: u32 = 3;
+const DEFAULT_REGION: &str = "us-east-1";
+
+/// Where STS is: an endpoint URL from the environment, else the regional one.
+pub struct Endpoint {
+    url: Option<String>,
+    region: String,
+}
+
+impl Endpoint {
+    pub fn new(region: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Endpoint {
+        let non_empty = |name: &str| env(name).filter(|v| !v.is_empty());
+        Endpoint {
+            url: non_empty("AWS_ENDPOINT_URL_STS").or_else(|| non_empty("AWS_ENDPOINT_URL")),
+            region: region.unwrap_or(DEFAULT_REGION).to_owned(),
+        }
+    }
+
+    /// The URL, for messages.
+    pub fn describe(&self) -> String {
+        match &self.url {
+            Some(url) => url.clone(),
+            None => format!("https://sts.{}.amazonaws.com", self.region),
+        }
+    }
+}
+
+/// The credentials a call is signed with.
+pub struct Signer<'a> {
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a Secret,
+    pub session_token: Option<&'a Secret>,
+}
+
+/// An AssumeRole call.
+pub struct AssumeRole<'a> {
+    pub arn: &'a str,
+    pub session_name: &'a str,
+    pub external_id: Option<&'a str>,
+    pub duration: u64,
+    /// Serial and code, for a role assumed directly with long-term keys.
+    pub mfa: Option<(&'a str, &'a MfaCode)>,
+}
+
+/// GetSessionToken with the user's long-term keys and an MFA code.
+pub fn get_session_token(
+    endpoint: &Endpoint,
+    signer: Signer<'_>,
+    serial: &str,
+    code: &MfaCode,
+    duration: u64,
+) -> Result<Credentials> {
+    let scrub = Scrub(vec![code.expose(), signer.secret_access_key.expose()]);
+    let client = client(endpoint, &signer);
+    let call = client
+        .get_session_token()
+        .serial_number(serial)
+        .token_code(code.expose())
+        .duration_seconds(seconds(duration));
+    let output = block_on(call.send())?
+        .map_err(|e| error(e, "GetSessionToken", serial, endpoint, &scrub))?;
+    credentials(output.credentials(), "GetSessionToken")
+}
+
+/// AssumeRole, signed with a session's credentials or, with `mfa`, the
+/// user's long-term keys.
+pub fn assume_role(
+    endpoint: &Endpoint,
+    signer: Signer<'_>,
+    role: &AssumeRole<'_>,
+) -> Result<Credentials> {
+    let mut scrub = Scrub(vec![signer.secret_access_key.expose()]);
+    scrub.0.extend(signer.session_token.map(Secret::expose));
+    let client = client(endpoint, &signer);
+    let mut call = client
+        .assume_role()
+        .role_arn(role.arn)
+        .role_session_name(role.session_name)
+        .duration_seconds(seconds(role.duration))
+        .set_external_id(role.external_id.map(str::to_owned));
+    let mut serial = "";
+    if let Some((device, code)) = role.mfa {
+        scrub.0.push(code.expose());
+        serial = device;
+        call = call.serial_number(device).token_code(code.expose());
+    }
+    let output =
+        block_on(call.send())?.map_err(|e| error(e, "AssumeRole", serial, endpoint, &scrub))?;
+    credentials(output.credentials(), "AssumeRole")
+}
+
+fn seconds(duration: u64) -> i32 {
+    i32::try_from(duration).unwrap_or(i32::MAX)
+}
+
+fn client(endpoint: &Endpoint, signer: &Signer<'_>) -> aws_sdk_sts::Client {
+    let credentials = aws_sdk_sts::config::Credentials::new(
+        signer.access_key_id,
+        signer.secret_access_key.expose(),
+        signer.session_token.map(|t| t.expose().to_owned()),
+        None,
+        "awsmfa",
+    );
+    let mut config = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(endpoint.region.clone()))
+        .credentials_provider(credentials)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .read_timeout(ATTEMPT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(MAX_ATTEMPTS)
+                .with_initial_backoff(Duration::from_millis(200)),
+        );
+    if let Some(url) = &endpoint.url {
+        config = config.endpoint_url(url);
+    }
+    aws_sdk_sts::Client::from_conf(config.build())
+}
+
+fn block_on<F: std::future::Future>(future: F) -> Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Sts(format!("cannot start the network runtime: {e}")))?;
+    Ok(runtime.block_on(future))
+}
+
+fn credentials(
+    credentials: Option<&aws_sdk_sts::types::Credentials>,
+    action: &str,
+) -> Result<Credentials> {
+    let credentials = credentials
+        .ok_or_else(|| Error::Sts(format!("STS {action} answered without credentials")))?;
+    Ok(Credentials {
+        access_key_id: credentials.access_key_id().to_owned(),
+        secret_access_key: Secret::new(credentials.secret_access_key()),
+        session_token: Secret::new(credentials.session_token()),
+        expires_at: u64::try_from(credentials.expiration().secs()).unwrap_or(0),
+    })
+}
+
+/// Secrets to blank out of anything STS says before it is shown.
+struct Scrub<'a>(Vec<&'a str>);
+
+impl Scrub<'_> {
+    fn apply(&self, text: &str) -> String {
+        self.0
+            .iter()
+            .filter(|s| !s.is_empty())
+            .fold(text.to_owned(), |text, secret| text.replace(secret, "***"))
+    }
+}
+
+fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
+    error: SdkError<E, aws_sdk_sts::config::http::HttpResponse>,
+    action: &str,
+    serial: &str,
+    endpoint: &Endpoint,
+    scrub: &Scrub<'_>,
+) -> Error {
+    let at = endpoint.describe();
+    match &error {
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or("error");
+            let message = scrub.apply(service.err().message().unwrap_or(""));
+            if code == "AccessDenied" && message.contains("MultiFactorAuthentication") {
+                return Error::MfaRejected {
+                    serial: serial.to_owned(),
+                };
+            }
+            Error::Sts(format!(
+                "STS {action} at {at} failed: {code}: {}",
+                message.trim()
+            ))
+        }
+        SdkError::TimeoutError(_) => Error::Sts(format!(
+            "STS at {at} did not answer {action} within {} s",
+            OPERATION_TIMEOUT.as_secs()
+        )),
+        SdkError::DispatchFailure(failure) => {
+            let reason = if failure.is_timeout() {
+                "it timed out".to_owned()
+            } else {
+                innermost(&error)
+            };
+            Error::Sts(format!(
+                "cannot reach STS at {at}: {}",
+                scrub.apply(&reason)
+            ))
+        }
+        _ => Error::Sts(format!(
+            "STS {action} at {at} failed: {}",
+            scrub.apply(&innermost(&error))
+        )),
+    }
+}
+
+/// The last cause in an error's chain: the most specific words.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
