@@ -43,11 +43,15 @@ pub fn find(mut argv: Vec<OsString>, env: &dyn Fn(&str) -> Option<OsString>) -> 
             Err(_) => return Err(Error::CommandNotFound(shown())),
         }
     };
+    let not_runnable = |reason: &str| Error::CommandNotRunnable {
+        command: shown(),
+        reason: reason.into(),
+    };
     if path.is_dir() {
-        return Err(Error::CommandNotRunnable {
-            command: shown(),
-            reason: "is a directory".into(),
-        });
+        return Err(not_runnable("is a directory"));
+    }
+    if nix::unistd::access(&path, nix::unistd::AccessFlags::X_OK).is_err() {
+        return Err(not_runnable("permission denied"));
     }
     Ok(Program { path, argv })
 }
