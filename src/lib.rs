@@ -15,12 +15,15 @@ pub mod session;
 
 /// An I/O error in words, without Rust's `(os error N)` suffix.
 pub fn io_reason(error: &std::io::Error) -> String {
-    let text = error.to_string();
+    without_os_error(&error.to_string()).to_lowercase()
+}
+
+/// `text` without a trailing `(os error N)`.
+pub fn without_os_error(text: &str) -> &str {
     match text.find(" (os error") {
-        Some(end) => text[..end].to_owned(),
+        Some(end) => &text[..end],
         None => text,
     }
-    .to_lowercase()
 }
 
 /// A span of seconds as `11h 59m`, `14m`, or `expired`.

@@ -126,20 +126,18 @@ impl Cache {
         self.dir.join(format!("{}{ENTRY_SUFFIX}", key.id))
     }
 
-    /// The cached session for `key`, if there is a usable one. An entry that
-    /// cannot be trusted or read is reported in one line and treated as absent.
-    pub fn load(&self, key: &SessionKey) -> Option<Entry> {
-        let path = self.entry_path(key);
-        match read_entry(&path) {
-            Ok(entry) => entry,
-            Err(why) => {
-                eprintln!(
-                    "awsmfa: warning: ignoring cache file {}: {why}; getting a new session",
-                    path.display()
-                );
-                None
-            }
-        }
+    /// The cached session for `key`: `Ok(None)` when there is none, `Err`
+    /// with the reason when there is one that must not be used.
+    pub fn load(&self, key: &SessionKey) -> Result<Option<Entry>, String> {
+        read_entry(&self.entry_path(key))
+    }
+
+    /// Says in one line why an entry is not used.
+    pub fn warn_unusable(&self, key: &SessionKey, why: &str) {
+        eprintln!(
+            "awsmfa: warning: ignoring cache file {}: {why}; getting a new session",
+            self.entry_path(key).display()
+        );
     }
 
     /// Writes `entry` under `key`: a 0600 temporary file in the same folder,

@@ -112,11 +112,12 @@ impl Run<'_> {
                 (&role.profile, Kind::Role, Some(role.arn.as_str()))
             }
         };
-        if !refresh && let Some(credentials) = self.fresh(key, profile) {
+        if !refresh && let Some(credentials) = self.fresh(key, profile, true) {
             return Ok(credentials);
         }
         let _lock = self.cache.lock(key, profile)?;
-        if !refresh && let Some(credentials) = self.fresh(key, profile) {
+        // Another run may have stored a session while this one waited.
+        if !refresh && let Some(credentials) = self.fresh(key, profile, false) {
             return Ok(credentials);
         }
         let credentials = match level {
@@ -134,8 +135,17 @@ impl Run<'_> {
     }
 
     /// The cached credentials under `key`, if they last `min_ttl` more.
-    fn fresh(&self, key: &SessionKey, profile: &str) -> Option<Credentials> {
-        let entry = self.cache.load(key)?;
+    /// `warn`: say why an entry that is there cannot be used.
+    fn fresh(&self, key: &SessionKey, profile: &str, warn: bool) -> Option<Credentials> {
+        let entry = match self.cache.load(key) {
+            Ok(entry) => entry?,
+            Err(why) => {
+                if warn {
+                    self.cache.warn_unusable(key, &why);
+                }
+                return None;
+            }
+        };
         let left = entry.credentials.seconds_left(SystemTime::now());
         if left < self.options.min_ttl as i64 {
             self.say(&format!(

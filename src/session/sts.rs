@@ -224,5 +224,5 @@ fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     while let Some(source) = current.source() {
         current = source;
     }
-    current.to_string()
+    crate::without_os_error(&current.to_string()).to_lowercase()
 }

@@ -2,7 +2,7 @@
 //! HOME with AWS files and a cache folder, and an STS stand-in), a way to
 //! run the built binary in it, and a check on every run that no secret
 //! reaches its stderr.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod sts;
 
