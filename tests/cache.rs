@@ -15,18 +15,26 @@ fn first_entry(world: &World) -> std::path::PathBuf {
 #[test]
 fn folder_and_files_are_private() {
     let world = World::new();
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     assert_eq!(mode(&world.cache_dir()), 0o700);
     let files: Vec<_> = std::fs::read_dir(world.cache_dir())
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .collect();
-    assert!(files.len() >= 2, "an entry, its lock, the used-code record: {files:?}");
+    assert!(
+        files.len() >= 2,
+        "an entry, its lock, the used-code record: {files:?}"
+    );
     for file in &files {
         assert_eq!(mode(file), 0o600, "{}", file.display());
         let name = file.file_name().unwrap().to_string_lossy();
-        assert!(!name.contains(ALICE_KEY) && !name.contains("alice"), "{name}");
+        assert!(
+            !name.contains(ALICE_KEY) && !name.contains("alice"),
+            "{name}"
+        );
     }
     let text = std::fs::read_to_string(first_entry(&world)).unwrap();
     let entry: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -40,7 +48,9 @@ fn an_existing_open_folder_is_made_private() {
     let world = World::new();
     std::fs::create_dir(world.cache_dir()).unwrap();
     std::fs::set_permissions(world.cache_dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     assert_eq!(mode(&world.cache_dir()), 0o700);
 }
 
@@ -56,10 +66,14 @@ fn expire_in(world: &World, seconds: u64) {
 #[test]
 fn min_ttl_decides_reuse() {
     let world = World::new();
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     expire_in(&world, 14 * 60);
     // The default minimum is 15 minutes.
-    world.run(&["exec", "--", "true"]).fails_with(125, "no terminal");
+    world
+        .run(&["exec", "--", "true"])
+        .fails_with(125, "no terminal");
     world.run(&["exec", "--min-ttl", "10m", "--", "true"]).ok();
     let mut command = world.command(&["exec", "--", "true"]);
     command.env("AWSMFA_MIN_TTL", "600");
@@ -75,9 +89,13 @@ fn min_ttl_decides_reuse() {
 #[test]
 fn refresh_forces_a_new_session() {
     let world = World::new();
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     let before = std::fs::read_to_string(first_entry(&world)).unwrap();
-    world.run(&["exec", "--refresh", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--refresh", "--token-code", &code(), "--", "true"])
+        .ok();
     assert_eq!(world.sts.count("GetSessionToken"), 2);
     let after = std::fs::read_to_string(first_entry(&world)).unwrap();
     assert_ne!(before, after, "the entry was replaced");
@@ -89,7 +107,9 @@ fn refresh_forces_a_new_session() {
 #[test]
 fn a_new_key_serial_or_duration_never_reuses_an_entry() {
     let world = World::new();
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
 
     // Duration.
     world
@@ -97,38 +117,55 @@ fn a_new_key_serial_or_duration_never_reuses_an_entry() {
         .fails_with(125, "no terminal");
 
     // A rotated long-term key.
-    let rotated = ("AKIAALICEROTATED0002", "rotatedSecretKey/AAAAAAAAAAAAAAAAAAAAAAAA");
+    let rotated = (
+        "AKIAALICEROTATED0002",
+        "rotatedSecretKey/AAAAAAAAAAAAAAAAAAAAAAAA",
+    );
     world.secret(rotated.1);
     world.sts.add_alice_key(rotated.0, rotated.1);
     world.write_credentials(&format!(
         "[alice]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
         rotated.0, rotated.1
     ));
-    world.run(&["exec", "--", "true"]).fails_with(125, "no terminal");
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--", "true"])
+        .fails_with(125, "no terminal");
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     assert_eq!(world.sts.calls()[1].access_key_id, rotated.0);
 
     // Another MFA device.
     world.write_config(&ALICE_CONFIG.replace("mfa/alice", "mfa/alice-phone"));
-    world.run(&["exec", "--", "true"]).fails_with(125, "no terminal");
+    world
+        .run(&["exec", "--", "true"])
+        .fails_with(125, "no terminal");
     assert_eq!(world.sts.count("GetSessionToken"), 2);
     assert_eq!(world.cache_entries().len(), 2);
 }
 
 fn corrupt_then_expect_replacement(prepare: impl Fn(&std::path::Path), warning: &str) {
     let world = World::new();
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     let entry = first_entry(&world);
     prepare(&entry);
     let run = world.run(&["exec", "--token-code", &code(), "--", "true"]);
     run.ok();
     assert!(
-        run.stderr.starts_with("awsmfa: warning: ignoring cache file ") && run.stderr.contains(warning),
+        run.stderr
+            .starts_with("awsmfa: warning: ignoring cache file ")
+            && run.stderr.contains(warning),
         "{}",
         run.stderr
     );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    assert_eq!(world.sts.count("GetSessionToken"), 2, "a new session replaced it");
+    assert_eq!(
+        world.sts.count("GetSessionToken"),
+        2,
+        "a new session replaced it"
+    );
     assert_eq!(mode(&entry), 0o600);
     let text = std::fs::read_to_string(&entry).unwrap();
     assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
@@ -191,6 +228,8 @@ fn leftover_temporary_files_are_never_read_and_are_cleaned_up() {
         .unwrap()
         .set_modified(old)
         .unwrap();
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     assert!(!stray.exists(), "the stale temporary file was removed");
 }

@@ -12,7 +12,9 @@ fn server_errors_are_retried() {
     let world = World::new();
     world.sts.push_fault(Fault::Error(500, "InternalFailure"));
     world.sts.push_fault(Fault::Error(500, "InternalFailure"));
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     assert_eq!(world.sts.count("GetSessionToken"), 3);
     assert_eq!(world.cache_entries().len(), 1);
 }
@@ -22,7 +24,9 @@ fn throttling_is_retried() {
     let world = World::new();
     world.sts.push_fault(Fault::Error(400, "Throttling"));
     world.sts.push_fault(Fault::Error(400, "Throttling"));
-    world.run(&["exec", "--token-code", &code(), "--", "true"]).ok();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
     assert_eq!(world.sts.count("GetSessionToken"), 3);
 }
 
@@ -33,7 +37,13 @@ fn failing_for_good_names_the_endpoint_and_caches_nothing() {
         world.sts.push_fault(Fault::Error(500, "InternalFailure"));
     }
     let run = world.run(&["exec", "--token-code", &code(), "--", "true"]);
-    run.fails_with(125, &format!("STS GetSessionToken at {} failed: InternalFailure", world.sts.url));
+    run.fails_with(
+        125,
+        &format!(
+            "STS GetSessionToken at {} failed: InternalFailure",
+            world.sts.url
+        ),
+    );
     assert!(world.cache_entries().is_empty());
 
     world.sts.push_fault(Fault::Error(400, "ValidationError"));
@@ -72,10 +82,16 @@ fn a_silent_endpoint_times_out() {
         }
     });
     let mut command = world.command(&["exec", "--token-code", &code(), "--", "true"]);
-    command.env_remove("AWS_ENDPOINT_URL_STS").env("AWS_ENDPOINT_URL", &url);
+    command
+        .env_remove("AWS_ENDPOINT_URL_STS")
+        .env("AWS_ENDPOINT_URL", &url);
     let started = Instant::now();
     let run = world.run_command(command);
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     run.fails_with(125, &url);
     assert!(world.cache_entries().is_empty());
 }
@@ -85,10 +101,22 @@ fn expirations_with_fraction_digits_are_read() {
     for digits in [0, 3, 6] {
         let world = World::new();
         world.sts.set_fraction_digits(digits);
-        let run = world.run(&["exec", "--token-code", &code(), "--", "printenv", "AWS_CREDENTIAL_EXPIRATION"]);
+        let run = world.run(&[
+            "exec",
+            "--token-code",
+            &code(),
+            "--",
+            "printenv",
+            "AWS_CREDENTIAL_EXPIRATION",
+        ]);
         run.ok();
         let expected = sts::rfc3339(sts::now() + 43_200, 0);
-        assert_eq!(&run.stdout[..13], &expected[..13], "{digits} digits: {}", run.stdout);
+        assert_eq!(
+            &run.stdout[..13],
+            &expected[..13],
+            "{digits} digits: {}",
+            run.stdout
+        );
         assert_eq!(run.stdout.trim().len(), 20);
     }
 }
@@ -98,10 +126,21 @@ fn verbose_output_tells_the_story_without_secrets() {
     let world = World::new();
     let run = world.run(&["exec", "-v", "--token-code", &code(), "--", "true"]);
     run.ok();
-    assert!(run.stderr.contains("calling STS GetSessionToken at"), "{}", run.stderr);
-    assert!(run.stderr.contains("MFA device arn:aws:iam::123456789012:mfa/alice"));
+    assert!(
+        run.stderr.contains("calling STS GetSessionToken at"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("MFA device arn:aws:iam::123456789012:mfa/alice")
+    );
     let run = world.run(&["exec", "--verbose", "--", "true"]);
     run.ok();
-    assert!(run.stderr.contains("using the cached MFA session"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("using the cached MFA session"),
+        "{}",
+        run.stderr
+    );
     // World::run has checked both stderrs for every secret and the code.
 }

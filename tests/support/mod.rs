@@ -96,6 +96,21 @@ impl World {
     /// The binary in this world: its own HOME, AWS files, cache and STS;
     /// no controlling terminal; stdin from /dev/null.
     pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = self.terminal_command(args);
+        command.stdin(Stdio::null());
+        // A new session has no controlling terminal, so /dev/tty cannot open.
+        unsafe {
+            command.pre_exec(|| {
+                nix::unistd::setsid().map_err(std::io::Error::from)?;
+                Ok(())
+            });
+        }
+        command
+    }
+
+    /// The binary in this world, for a pseudo-terminal to run as its
+    /// controlling terminal.
+    pub fn terminal_command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(BIN);
         command
             .args(args)
@@ -110,15 +125,7 @@ impl World {
             )
             .env("AWSMFA_CACHE_DIR", self.cache_dir())
             .env("AWS_ENDPOINT_URL_STS", &self.sts.url)
-            .env("AWS_PROFILE", "alice")
-            .stdin(Stdio::null());
-        // A new session has no controlling terminal, so /dev/tty cannot open.
-        unsafe {
-            command.pre_exec(|| {
-                nix::unistd::setsid().map_err(std::io::Error::from)?;
-                Ok(())
-            });
-        }
+            .env("AWS_PROFILE", "alice");
         command
     }
 
