@@ -4,13 +4,33 @@ use crate::secret::Secret;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 
+const AFTER_HELP: &str = "\
+Examples:
+  awsmfa exec -- aws s3 ls
+  awsmfa exec --profile prod -- terraform plan
+  AWS_PROFILE=ci awsmfa exec --token-code 123456 -- ./deploy.sh
+
+Exit status: exec exits with the command's status, or 125 when awsmfa fails \
+(configuration, MFA, STS, cache), 126 when the command cannot be run, 127 when it \
+is not found. The other commands exit 0 on success and 1 on failure. Usage errors: 2.
+
+Environment: AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, \
+AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, \
+AWSMFA_TOKEN_CODE, AWSMFA_DURATION, AWSMFA_MIN_TTL, AWSMFA_CACHE_DIR.
+
+Files: ~/.aws/config and ~/.aws/credentials (keys: mfa_serial, region, \
+duration_seconds, role_arn, source_profile, external_id, role_session_name, \
+mfa_process); the session cache in $AWSMFA_CACHE_DIR, else the platform cache \
+folder + awsmfa (~/.cache/awsmfa on Linux).";
+
 #[derive(Parser)]
 #[command(
     name = "awsmfa",
     version,
     about = "Run commands with an MFA-backed AWS session",
     long_about = "Gets an MFA session for an AWS IAM-user (or role) profile, or reuses a cached \
-one, and runs a command with the temporary credentials in that command's environment only."
+one, and runs a command with the temporary credentials in that command's environment only.",
+    after_long_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
