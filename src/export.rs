@@ -104,7 +104,7 @@ fn cmd_quote(name: &str, value: &str) -> Result<String> {
 }
 
 /// dotenv: bare when plain, else single quotes (literal), else double
-/// quotes with `\`, `"` and `$` escaped.
+/// quotes with `\` and `"` escaped.
 fn dotenv_quote(name: &str, value: &str) -> Result<String> {
     if value.contains(['\r', '\n']) {
         return Err(unwritable(name, "dotenv"));
@@ -115,10 +115,7 @@ fn dotenv_quote(name: &str, value: &str) -> Result<String> {
     } else if !value.contains('\'') {
         format!("'{value}'")
     } else {
-        let escaped = value
-            .replace('\\', r"\\")
-            .replace('"', "\\\"")
-            .replace('$', r"\$");
+        let escaped = value.replace('\\', r"\\").replace('"', "\\\"");
         format!("\"{escaped}\"")
     })
 }
@@ -141,7 +138,10 @@ mod tests {
         assert_eq!(cmd_quote("N", "50% & \"up\"").unwrap(), "50%% ^& ^\"up^\"");
         assert_eq!(dotenv_quote("N", "eu-west-1").unwrap(), "eu-west-1");
         assert_eq!(dotenv_quote("N", "a b$c").unwrap(), "'a b$c'");
-        assert_eq!(dotenv_quote("N", "it's $x").unwrap(), r#""it's \$x""#);
+        assert_eq!(
+            dotenv_quote("N", r#"it's "$x"\"#).unwrap(),
+            r#""it's \"$x\"\\""#
+        );
         assert!(cmd_quote("N", "a\nb").is_err());
     }
 }

@@ -234,6 +234,9 @@ fn run_clear(args: &ClearArgs) -> Result<()> {
         out.push_str(&format!("removed {described}\n"));
         removed += 1;
     }
+    if profile.is_none() {
+        cache.remove_orphan_locks();
+    }
     if removed == 0 {
         out.push_str(&match profile {
             Some(name) => format!("no cached sessions for profile '{name}'\n"),

@@ -314,6 +314,20 @@ impl Cache {
         entries
     }
 
+    /// Removes lock files that have no entry beside them.
+    pub fn remove_orphan_locks(&self) {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for item in dir.flatten() {
+            let path = item.path();
+            let is_lock = path.to_str().is_some_and(|p| p.ends_with(LOCK_SUFFIX));
+            if is_lock && !path.with_extension(&ENTRY_SUFFIX[1..]).exists() {
+                let _ = fs::remove_file(path);
+            }
+        }
+    }
+
     /// Removes an entry and its lock file.
     pub fn remove(&self, entry_path: &Path) -> Result<()> {
         fs::remove_file(entry_path).map_err(|e| {

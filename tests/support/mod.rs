@@ -111,7 +111,12 @@ impl World {
     /// The binary in this world, for a pseudo-terminal to run as its
     /// controlling terminal.
     pub fn terminal_command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
+        self.program(BIN, args)
+    }
+
+    /// Any program in this world's environment (HOME, AWS files, cache, STS).
+    pub fn program(&self, program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> Command {
+        let mut command = Command::new(program);
         command
             .args(args)
             .env_clear()
