@@ -64,6 +64,7 @@ struct State {
     delay: Duration,
     fraction_digits: usize,
     issued: u64,
+    allow_reused_codes: bool,
 }
 
 #[derive(Clone)]
@@ -100,6 +101,7 @@ impl Sts {
             delay: Duration::ZERO,
             fraction_digits: 0,
             issued: 0,
+            allow_reused_codes: false,
         }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -142,6 +144,11 @@ impl Sts {
     /// Fraction digits in `Expiration` (STS sends 0, 3 or 6).
     pub fn set_fraction_digits(&self, digits: usize) {
         self.state.lock().unwrap().fraction_digits = digits;
+    }
+
+    /// Accepts a code again, unlike STS: for benchmarks that repeat one run.
+    pub fn allow_reused_codes(&self) {
+        self.state.lock().unwrap().allow_reused_codes = true;
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -398,7 +405,8 @@ fn check_mfa(
         ));
     }
     let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
-    if !well_formed || code == WRONG_CODE || !s.used_codes.insert((serial, code)) {
+    let reused = !s.used_codes.insert((serial, code.clone())) && !s.allow_reused_codes;
+    if !well_formed || code == WRONG_CODE || reused {
         return Err(error(
             403,
             "AccessDenied",

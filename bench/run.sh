@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# The awsmfa benchmark: medians and ratios measured in one run, against a
+# loopback STS stand-in (examples/sts_standin.rs).
+#
+#   bench/run.sh            everything, including a clean release build (~4 min)
+#   bench/run.sh --quick    skip the clean build measurement
+#
+# Needs hyperfine, curl and GNU time (installed from Debian when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=${1:-}
+
+missing=()
+command -v hyperfine >/dev/null 2>&1 || missing+=(hyperfine)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+cargo build --release --locked --quiet --bin awsmfa --example sts_standin
+bin=$PWD/target/release/awsmfa
+standin=$PWD/target/release/examples/sts_standin
+
+work=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$standin" > "$work/url" &
+pids+=($!)
+until [ -s "$work/url" ]; do sleep 0.05; done
+url=$(cat "$work/url")
+
+key=AKIAALICEEXAMPLE0001
+secret=aliceLongTermSecret/K7MDENG+bPxRfiCYEXAMPLE
+serial=arn:aws:iam::123456789012:mfa/alice
+printf '[profile alice]\nmfa_serial = %s\nregion = eu-west-1\n' "$serial" > "$work/config"
+printf '[alice]\naws_access_key_id = %s\naws_secret_access_key = %s\n' "$key" "$secret" > "$work/credentials"
+export HOME=$work AWS_PROFILE=alice AWS_CONFIG_FILE=$work/config \
+  AWS_SHARED_CREDENTIALS_FILE=$work/credentials AWSMFA_CACHE_DIR=$work/cache \
+  AWS_ENDPOINT_URL_STS=$url
+cache=$work/cache
+body="Action=GetSessionToken&Version=2011-06-15&SerialNumber=${serial//:/%3A}&TokenCode=123456&DurationSeconds=43200"
+curl_call="curl -sf -o /dev/null --aws-sigv4 aws:amz:eu-west-1:sts --user $key:$secret -d $body $url/"
+$curl_call || { echo "curl's signed call was refused by the stand-in" >&2; exit 1; }
+
+cat > "$work/parallel.sh" <<SH
+#!/bin/sh
+# N cold runs at once; the cache is removed before each measurement.
+for i in \$(seq "\$1"); do "$bin" exec --token-code 123456 -- true & done
+wait
+SH
+chmod +x "$work/parallel.sh"
+
+echo "== cached path: awsmfa exec -- true, against bare true"
+"$bin" exec --token-code 123456 -- true
+hyperfine -N --style basic --warmup 20 --runs 300 --export-json "$work/cached.json" \
+  true "$bin exec -- true"
+
+echo "== cold path: no cache at all, against curl making the same signed GetSessionToken"
+hyperfine -N --style basic --warmup 5 --runs 60 --prepare "rm -rf $cache" --export-json "$work/cold.json" \
+  "$curl_call" "$bin exec --token-code 123456 -- true"
+
+echo "== 20 parallel cold runs, against one cold run"
+hyperfine --style basic --warmup 2 --runs 20 --prepare "rm -rf $cache" --export-json "$work/parallel.json" \
+  "$work/parallel.sh 1" "$work/parallel.sh 20"
+
+peak_rss() { # median peak RSS in KiB of N runs of a command; $1 = prepare
+  local prepare=$1; shift
+  for _ in $(seq 15); do
+    eval "$prepare"
+    /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
+  done | sort -n | sed -n 8p
+}
+"$bin" exec --token-code 123456 -- true
+rss_cached=$(peak_rss true "$bin" exec -- true)
+rss_cold=$(peak_rss "rm -rf $cache" "$bin" exec --token-code 123456 -- true)
+
+build="not measured (--quick)"
+if [ "$quick" != "--quick" ]; then
+  echo "== clean release build"
+  start=$(date +%s.%N)
+  CARGO_TARGET_DIR=$work/target cargo build --release --locked --quiet --bin awsmfa
+  build=$(python3 -c "print(f'{$(date +%s.%N) - $start:.0f} s')")
+fi
+size=$(stat -c %s "$bin")
+
+python3 - "$work" "$rss_cached" "$rss_cold" "$build" "$size" <<'PY'
+import json, sys
+work, rss_cached, rss_cold, build, size = sys.argv[1:]
+def medians(name):
+    return [r["median"] for r in json.load(open(f"{work}/{name}.json"))["results"]]
+true_s, cached_s = medians("cached")
+curl_s, cold_s = medians("cold")
+one_s, twenty_s = medians("parallel")
+ms = lambda s: f"{s * 1000:.2f} ms"
+print()
+print("| measure | awsmfa | baseline | result |")
+print("|---|---|---|---|")
+print(f"| cached `exec -- true` | {ms(cached_s)} | `true` {ms(true_s)} | +{ms(cached_s - true_s)} ({cached_s / true_s:.2f}x) |")
+print(f"| cold `exec --token-code … -- true` | {ms(cold_s)} | curl --aws-sigv4 {ms(curl_s)} | {cold_s / curl_s:.2f}x curl |")
+print(f"| 20 parallel cold runs | {ms(twenty_s)} | one cold run {ms(one_s)} | {twenty_s / one_s:.2f}x |")
+print(f"| peak RSS, cached | {int(rss_cached) / 1024:.1f} MB | | |")
+print(f"| peak RSS, cold | {int(rss_cold) / 1024:.1f} MB | | |")
+print(f"| clean release build | {build} | | |")
+print(f"| stripped binary | {int(size) / 1e6:.1f} MB | | |")
+PY
