@@ -98,6 +98,12 @@ pub struct Cache {
     dir: PathBuf,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    Synced,
+    Unsynced,
+}
+
 /// Held while a run fetches and stores a session; released on drop.
 pub struct Lock {
     _lock: Flock<File>,
@@ -141,16 +147,21 @@ impl Cache {
     }
 
     /// Writes `entry` under `key`: a 0600 temporary file in the same folder,
-    /// synced, then renamed over the old one, so no reader sees half a file.
+    /// synced to disk, then renamed over the old one, so no reader sees half
+    /// a file whatever is killed when.
     pub fn store(&self, key: &SessionKey, entry: &Entry) -> Result<()> {
         let json = serde_json::to_vec(entry)
             .map_err(|e| Error::Cache(format!("cannot encode a cache entry: {e}")))?;
-        self.write_atomically(&self.entry_path(key), &json)?;
+        self.write_atomically(&self.entry_path(key), &json, Durability::Synced)?;
         self.remove_stale_temporaries();
         Ok(())
     }
 
-    fn write_atomically(&self, path: &Path, contents: &[u8]) -> Result<()> {
+    /// The rename alone makes a write atomic for every reader; the sync adds
+    /// survival of a power loss. Costing milliseconds, it is kept for what
+    /// took an MFA code to get. After a crash, anything unsynced that comes
+    /// back damaged fails the checks in `read_entry` and is replaced.
+    fn write_atomically(&self, path: &Path, contents: &[u8], durability: Durability) -> Result<()> {
         self.create_dir()?;
         let failed = |e: std::io::Error| {
             Error::Cache(format!(
@@ -165,11 +176,10 @@ impl Cache {
             .tempfile_in(&self.dir)
             .map_err(failed)?;
         temp.write_all(contents).map_err(failed)?;
-        temp.as_file().sync_all().map_err(failed)?;
-        temp.persist(path).map_err(|e| failed(e.error))?;
-        if let Ok(dir) = File::open(&self.dir) {
-            let _ = dir.sync_all();
+        if durability == Durability::Synced {
+            temp.as_file().sync_data().map_err(failed)?;
         }
+        temp.persist(path).map_err(|e| failed(e.error))?;
         Ok(())
     }
 
@@ -287,6 +297,7 @@ impl Cache {
         self.write_atomically(
             &self.used_code_path(serial),
             used_code_digest(serial, code).as_bytes(),
+            Durability::Unsynced,
         )
     }
 
