@@ -125,7 +125,10 @@ impl Run<'_> {
             n => self.new_role_session(n)?,
         };
         let entry = Entry::new(profile, kind, role_arn, &self.plan.mfa.serial, credentials);
-        self.cache.store(key, &entry)?;
+        // The code is spent: a session that cannot be cached is still used.
+        if let Err(e) = self.cache.store(key, &entry) {
+            eprintln!("awsmfa: warning: {e}; the session is not cached");
+        }
         self.say(&format!(
             "profile '{profile}': new {} session until {}",
             kind_name(kind),
