@@ -164,17 +164,7 @@ fn the_aws_cli_uses_credential_process_on_a_warm_cache() {
     world
         .run(&["exec", "--token-code", &code(), "--", "true"])
         .ok();
-    let mut command = world.program(
-        "aws",
-        &[
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ],
-    );
+    let mut command = world.program(CALLER_ARN[0], &CALLER_ARN[1..]);
     command.env("AWS_PROFILE", "viaproc");
     let run = world.run_command(command);
     run.ok();
@@ -185,17 +175,7 @@ fn the_aws_cli_uses_credential_process_on_a_warm_cache() {
 #[test]
 fn credential_process_prompts_on_the_terminal_when_cold() {
     let world = viaproc_world();
-    let mut command = world.program(
-        "aws",
-        &[
-            "sts",
-            "get-caller-identity",
-            "--query",
-            "Arn",
-            "--output",
-            "text",
-        ],
-    );
+    let mut command = world.program(CALLER_ARN[0], &CALLER_ARN[1..]);
     command.env("AWS_PROFILE", "viaproc");
     let mut terminal = spawn_command(command, Some(30_000)).unwrap();
     terminal

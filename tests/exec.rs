@@ -4,7 +4,7 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use support::*;
@@ -79,17 +79,7 @@ fn a_second_run_reuses_the_cache_without_a_code() {
     world
         .run(&["exec", "--token-code", &code(), "--", "true"])
         .ok();
-    let run = world.run(&[
-        "exec",
-        "--",
-        "aws",
-        "sts",
-        "get-caller-identity",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    ]);
+    let run = world.run(&[&["exec", "--"], CALLER_ARN].concat());
     run.ok();
     assert_eq!(run.stdout.trim(), ALICE_ARN);
     assert_eq!(world.sts.count("GetSessionToken"), 1, "no second STS call");
@@ -189,20 +179,8 @@ fn the_process_becomes_the_command() {
     assert_eq!(child.wait().unwrap().code(), Some(7));
 
     // stdin is the command's.
-    let mut command = world.command(&["exec", "--", "cat"]);
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"piped through\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "piped through\n");
+    let out = feed(world.command(&["exec", "--", "cat"]), b"piped through\n");
+    assert_eq!(out, "piped through\n");
 
     // The exit status is the command's.
     assert_eq!(world.run(&["exec", "--", "sh", "-c", "exit 42"]).status, 42);
@@ -217,19 +195,11 @@ fn with_no_command_it_starts_the_shell() {
         .ok();
     let mut command = world.command(&["exec"]);
     command.env("SHELL", "/bin/sh");
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"echo \"$AWSMFA_PROFILE ${AWS_ACCESS_KEY_ID%%TEMP*}\"\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&output.stdout), "alice ASIA\n");
+    let out = feed(
+        command,
+        b"echo \"$AWSMFA_PROFILE ${AWS_ACCESS_KEY_ID%%TEMP*}\"\n",
+    );
+    assert_eq!(out, "alice ASIA\n");
 }
 
 #[test]

@@ -24,16 +24,8 @@ fn world_with_roles() -> World {
 
 fn caller_arn(world: &World, args: &[&str]) -> String {
     let mut all = args.to_vec();
-    all.extend([
-        "--",
-        "aws",
-        "sts",
-        "get-caller-identity",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    ]);
+    all.push("--");
+    all.extend(CALLER_ARN);
     let run = world.run(&all);
     run.ok();
     run.stdout.trim().to_owned()

@@ -15,6 +15,17 @@ pub use sts::{ALICE_ARN, ALICE_KEY, ALICE_SECRET, ALICE_SERIAL, Sts, WRONG_CODE}
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_awsmfa");
 
+/// The AWS CLI asked who is signing: prints the caller's ARN.
+pub const CALLER_ARN: &[&str] = &[
+    "aws",
+    "sts",
+    "get-caller-identity",
+    "--query",
+    "Arn",
+    "--output",
+    "text",
+];
+
 pub const ALICE_CONFIG: &str =
     "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = eu-west-1\n";
 
@@ -173,6 +184,24 @@ impl World {
             );
         }
     }
+}
+
+/// Runs `command` with `input` on its stdin; returns its stdout.
+pub fn feed(mut command: Command, input: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("wait");
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 impl Run {
