@@ -380,3 +380,18 @@ fn durations_and_region_reach_sts() {
         .collect();
     assert_eq!(durations, ["3600", "900", "7200"]);
 }
+
+#[test]
+fn a_nested_run_works_like_any_other() {
+    let world = World::new();
+    let script = format!(
+        "echo $AWS_ACCESS_KEY_ID; '{BIN}' exec --profile alice -- printenv AWS_ACCESS_KEY_ID AWSMFA_PROFILE"
+    );
+    let run = world.run(&["exec", "--token-code", &code(), "--", "sh", "-c", &script]);
+    run.ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with("ASIA"), "{}", run.stdout);
+    assert_eq!(lines[1], lines[0], "the inner run reused the same session");
+    assert_eq!(lines[2], "alice");
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
