@@ -41,6 +41,7 @@ pub struct Cli {
 pub enum Command {
     /// Run COMMAND with temporary AWS credentials in its environment
     #[command(
+        override_usage = "awsmfa exec [OPTIONS] [--] [COMMAND [ARGS]...]",
         long_about = "Gets an MFA session (or reuses a cached one), then replaces itself with \
 COMMAND, whose environment carries AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. \
 With no COMMAND it starts $SHELL. Exit status: the command's own, or 125 when awsmfa fails, \

@@ -150,7 +150,8 @@ impl Files {
     }
 
     /// Builds a `Files` from texts, for tests.
-    pub fn from_texts(config: &str, credentials: &str) -> Result<Files> {
+    #[cfg(test)]
+    fn from_texts(config: &str, credentials: &str) -> Result<Files> {
         let (config_path, credentials_path) =
             (PathBuf::from("config"), PathBuf::from("credentials"));
         let mut profiles = parse(config, true, &config_path)?;
