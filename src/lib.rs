@@ -12,6 +12,7 @@ pub mod mfa;
 pub mod profile;
 pub mod secret;
 pub mod session;
+pub mod status;
 
 /// An I/O error in words, without Rust's `(os error N)` suffix.
 pub fn io_reason(error: &std::io::Error) -> String {

@@ -4,9 +4,9 @@
 use awsmfa::cli::{ClearArgs, Cli, Command, ExecArgs, ExportArgs, SessionArgs, StatusArgs};
 use awsmfa::error::{Error, Result};
 use awsmfa::profile::{Files, Plan, Request};
-use awsmfa::session::cache::{Cache, Kind};
+use awsmfa::session::cache::Cache;
 use awsmfa::session::{self, Credentials, Endpoint, Options};
-use awsmfa::{env, exec, export, human_seconds, mfa};
+use awsmfa::{env, exec, export, mfa, status};
 use clap::{CommandFactory, Parser};
 use std::io::Write;
 use std::process::ExitCode;
@@ -125,125 +125,14 @@ fn min_ttl_from_env() -> Result<u64> {
 
 fn run_status(args: &StatusArgs) -> Result<()> {
     let cache = Cache::new(&var)?;
-    let min_ttl = min_ttl_from_env()?;
-    let now = SystemTime::now();
-    let mut rows = Vec::new();
-    let mut json = Vec::new();
-    for (path, entry) in cache.entries() {
-        let file = path.display().to_string();
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(why) => {
-                rows.push(vec![format!("({file}: {why})")]);
-                json.push(serde_json::json!({ "file": file, "error": why }));
-                continue;
-            }
-        };
-        let left = entry.credentials.seconds_left(now);
-        let kind = match entry.kind {
-            Kind::Session => "session",
-            Kind::Role => "role",
-        };
-        let usable = left >= min_ttl as i64;
-        rows.push(vec![
-            entry.profile.clone(),
-            kind.to_owned(),
-            entry.credentials.expiration(),
-            human_seconds(left),
-            if usable { "yes" } else { "no" }.to_owned(),
-            entry.role_arn.clone().unwrap_or_else(|| "-".into()),
-        ]);
-        json.push(serde_json::json!({
-            "profile": entry.profile,
-            "kind": kind,
-            "role_arn": entry.role_arn,
-            "mfa_serial": entry.mfa_serial,
-            "expiration": entry.credentials.expiration(),
-            "seconds_left": left.max(0),
-            "usable": usable,
-            "file": file,
-        }));
-    }
-    if args.json {
-        let text = serde_json::to_string_pretty(&json)
-            .map_err(|e| Error::Output(format!("cannot encode the status: {e}")))?;
-        return print(format!("{text}\n").as_bytes());
-    }
-    if rows.is_empty() {
-        return print(format!("no cached sessions in {}\n", cache.dir().display()).as_bytes());
-    }
-    let header = ["PROFILE", "KIND", "EXPIRES", "LEFT", "USABLE", "ROLE"];
-    print(table(&header, &rows).as_bytes())
-}
-
-/// Columns padded to their widest cell; a one-cell row stands alone.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows.iter().filter(|r| r.len() == header.len()) {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        text.push('\n');
-        text
-    };
-    let mut out = line(header.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
-    }
-    out
+    let text = status::list(&cache, min_ttl_from_env()?, args.json, SystemTime::now())?;
+    print(text.as_bytes())
 }
 
 fn run_clear(args: &ClearArgs) -> Result<()> {
     let cache = Cache::new(&var)?;
-    let profile = &args.profile;
-    let mut out = String::new();
-    let mut removed = 0;
-    for (path, entry) in cache.entries() {
-        let described = match (&entry, &profile) {
-            (Ok(entry), Some(name)) if &entry.profile != name => continue,
-            (Err(_), Some(_)) => continue,
-            (Ok(entry), _) => format!(
-                "profile '{}' ({}{})",
-                entry.profile,
-                match entry.kind {
-                    Kind::Session => "MFA session",
-                    Kind::Role => "role",
-                },
-                entry
-                    .role_arn
-                    .as_deref()
-                    .map(|arn| format!(" {arn}"))
-                    .unwrap_or_default()
-            ),
-            (Err(_), None) => format!("unreadable entry {}", path.display()),
-        };
-        cache.remove(&path)?;
-        if args.verbose {
-            eprintln!("awsmfa: removed {}", path.display());
-        }
-        out.push_str(&format!("removed {described}\n"));
-        removed += 1;
-    }
-    if profile.is_none() {
-        cache.remove_orphan_locks();
-    }
-    if removed == 0 {
-        out.push_str(&match profile {
-            Some(name) => format!("no cached sessions for profile '{name}'\n"),
-            None => "no cached sessions\n".to_owned(),
-        });
-    }
-    print(out.as_bytes())
+    let text = status::clear(&cache, args.profile.as_deref(), args.verbose)?;
+    print(text.as_bytes())
 }
 
 fn print(bytes: &[u8]) -> Result<()> {

@@ -34,6 +34,24 @@ pub enum Kind {
     Role,
 }
 
+impl Kind {
+    /// `session` or `role`, as `status` shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Session => "session",
+            Kind::Role => "role",
+        }
+    }
+
+    /// `MFA session` or `role`, in sentences.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Session => "MFA session",
+            Kind::Role => "role",
+        }
+    }
+}
+
 /// What makes one session different from another. File names are a hash of
 /// it, so they carry nothing secret.
 #[derive(Debug)]

@@ -130,8 +130,8 @@ impl Run<'_> {
             eprintln!("awsmfa: warning: {e}; the session is not cached");
         }
         self.say(&format!(
-            "profile '{profile}': new {} session until {}",
-            kind_name(kind),
+            "profile '{profile}': new {} until {}",
+            kind.describe(),
             entry.credentials.expiration()
         ));
         Ok(entry.credentials)
@@ -158,8 +158,8 @@ impl Run<'_> {
             return None;
         }
         self.say(&format!(
-            "profile '{profile}': using the cached {} session until {} ({})",
-            kind_name(entry.kind),
+            "profile '{profile}': using the cached {} until {} ({})",
+            entry.kind.describe(),
             entry.credentials.expiration(),
             crate::human_seconds(left)
         ));
@@ -297,12 +297,5 @@ impl Run<'_> {
         if self.options.verbose {
             eprintln!("awsmfa: {message}");
         }
-    }
-}
-
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Session => "MFA",
-        Kind::Role => "role",
     }
 }

@@ -1,0 +1,136 @@
+//! The cache as the user sees it: `status` lists the sessions (never their
+//! secrets), `clear` removes them.
+
+use crate::error::{Error, Result};
+use crate::session::cache::Cache;
+use std::time::SystemTime;
+
+/// The cached sessions as a table, or as JSON, at `now`. A session is usable
+/// while it has at least `min_ttl` seconds left.
+pub fn list(cache: &Cache, min_ttl: u64, json: bool, now: SystemTime) -> Result<String> {
+    let mut rows = Vec::new();
+    let mut values = Vec::new();
+    for (path, entry) in cache.entries() {
+        let file = path.display().to_string();
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(why) => {
+                rows.push(vec![format!("({file}: {why})")]);
+                values.push(serde_json::json!({ "file": file, "error": why }));
+                continue;
+            }
+        };
+        let left = entry.credentials.seconds_left(now);
+        let usable = left >= min_ttl as i64;
+        rows.push(vec![
+            entry.profile.clone(),
+            entry.kind.name().to_owned(),
+            entry.credentials.expiration(),
+            crate::human_seconds(left),
+            if usable { "yes" } else { "no" }.to_owned(),
+            entry.role_arn.clone().unwrap_or_else(|| "-".into()),
+        ]);
+        values.push(serde_json::json!({
+            "profile": entry.profile,
+            "kind": entry.kind.name(),
+            "role_arn": entry.role_arn,
+            "mfa_serial": entry.mfa_serial,
+            "expiration": entry.credentials.expiration(),
+            "seconds_left": left.max(0),
+            "usable": usable,
+            "file": file,
+        }));
+    }
+    if json {
+        let text = serde_json::to_string_pretty(&values)
+            .map_err(|e| Error::Output(format!("cannot encode the status: {e}")))?;
+        return Ok(format!("{text}\n"));
+    }
+    if rows.is_empty() {
+        return Ok(format!("no cached sessions in {}\n", cache.dir().display()));
+    }
+    let header = ["PROFILE", "KIND", "EXPIRES", "LEFT", "USABLE", "ROLE"];
+    Ok(table(&header, &rows))
+}
+
+/// Removes every cached session, or those stored for `profile`; says what went.
+pub fn clear(cache: &Cache, profile: Option<&str>, verbose: bool) -> Result<String> {
+    let mut out = String::new();
+    for (path, entry) in cache.entries() {
+        let described = match (&entry, profile) {
+            (Ok(entry), Some(name)) if entry.profile != name => continue,
+            (Err(_), Some(_)) => continue,
+            (Ok(entry), _) => format!(
+                "profile '{}' ({}{})",
+                entry.profile,
+                entry.kind.describe(),
+                entry
+                    .role_arn
+                    .as_deref()
+                    .map(|arn| format!(" {arn}"))
+                    .unwrap_or_default()
+            ),
+            (Err(_), None) => format!("unreadable entry {}", path.display()),
+        };
+        cache.remove(&path)?;
+        if verbose {
+            eprintln!("awsmfa: removed {}", path.display());
+        }
+        out.push_str(&format!("removed {described}\n"));
+    }
+    if profile.is_none() {
+        cache.remove_orphan_locks();
+    }
+    if out.is_empty() {
+        out = match profile {
+            Some(name) => format!("no cached sessions for profile '{name}'\n"),
+            None => "no cached sessions\n".to_owned(),
+        };
+    }
+    Ok(out)
+}
+
+/// Columns padded to their widest cell; a one-cell row stands alone.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows.iter().filter(|r| r.len() == header.len()) {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| {
+        let mut text = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        text.push('\n');
+        text
+    };
+    let mut out = line(header);
+    for row in rows {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        out.push_str(&line(&cells));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_pads_columns_and_leaves_the_last_ragged() {
+        let rows = vec![
+            vec!["alice".to_owned(), "session".to_owned()],
+            vec!["(broken entry)".to_owned()],
+        ];
+        assert_eq!(
+            table(&["PROFILE", "KIND"], &rows),
+            "PROFILE  KIND\nalice    session\n(broken entry)\n"
+        );
+    }
+}
