@@ -395,3 +395,32 @@ fn a_nested_run_works_like_any_other() {
     assert_eq!(lines[2], "alice");
     assert_eq!(world.sts.count("GetSessionToken"), 1);
 }
+
+#[test]
+fn the_region_comes_from_the_flag_then_the_environment_then_the_profile() {
+    let world = World::new();
+    let region = |extra: &[&str], env: Option<&str>| {
+        let mut args = vec!["exec"];
+        args.extend(extra);
+        args.extend(["--", "sh", "-c", "echo $AWS_REGION $AWS_DEFAULT_REGION"]);
+        let mut command = world.command(&args);
+        if let Some(value) = env {
+            command.env("AWS_REGION", value);
+        }
+        let run = world.run_command(command);
+        run.ok();
+        run.stdout.trim().to_owned()
+    };
+    let c = code();
+    assert_eq!(region(&["--token-code", &c], None), "eu-west-1 eu-west-1");
+    assert_eq!(region(&[], Some("us-west-2")), "us-west-2 us-west-2");
+    assert_eq!(
+        region(&["--region", "ap-south-1"], Some("us-west-2")),
+        "ap-south-1 ap-south-1"
+    );
+    assert_eq!(
+        world.sts.count("GetSessionToken"),
+        1,
+        "the region is not part of the session key"
+    );
+}
