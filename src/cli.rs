@@ -97,6 +97,10 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub session: SessionArgs,
 
+    /// Run COMMAND as a child and serve it credentials on a loopback endpoint, refreshed before they expire (for runs that outlast a session)
+    #[arg(long)]
+    pub server: bool,
+
     /// The command and its arguments [default: $SHELL]
     #[arg(
         value_name = "COMMAND",

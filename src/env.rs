@@ -38,6 +38,29 @@ pub fn session_vars(
         ("AWS_SECURITY_TOKEN", token.to_owned()),
         ("AWS_CREDENTIAL_EXPIRATION", credentials.expiration()),
     ];
+    vars.extend(context_vars(region, profile));
+    vars
+}
+
+/// The variables of `exec --server`: where the child's SDK fetches its
+/// credentials, and the token it must show there.
+pub fn endpoint_vars(
+    url: &str,
+    token: &str,
+    region: Option<&str>,
+    profile: &str,
+) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url.to_owned()),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.to_owned()),
+    ];
+    vars.extend(context_vars(region, profile));
+    vars
+}
+
+/// The region, where one is known, and the profile name.
+fn context_vars(region: Option<&str>, profile: &str) -> Vec<(&'static str, String)> {
+    let mut vars = Vec::new();
     if let Some(region) = region {
         vars.push(("AWS_REGION", region.to_owned()));
         vars.push(("AWS_DEFAULT_REGION", region.to_owned()));
@@ -46,23 +69,21 @@ pub fn session_vars(
     vars
 }
 
-/// The parent's environment with the credential variables replaced by the session's.
-pub fn child_env(
+/// The parent's environment less every credential variable, plus `vars`.
+pub fn child_env<N: AsRef<OsStr>, V: Into<OsString>>(
     parent: impl IntoIterator<Item = (OsString, OsString)>,
-    credentials: &Credentials,
-    region: Option<&str>,
-    profile: &str,
+    vars: Vec<(N, V)>,
 ) -> Vec<(OsString, OsString)> {
-    let vars = session_vars(credentials, region, profile);
-    let replaced =
-        |name: &OsStr| REMOVED.iter().any(|r| name == *r) || vars.iter().any(|(v, _)| name == *v);
+    let replaced = |name: &OsStr| {
+        REMOVED.iter().any(|r| name == *r) || vars.iter().any(|(v, _)| name == v.as_ref())
+    };
     let mut env: Vec<(OsString, OsString)> = parent
         .into_iter()
         .filter(|(name, _)| !replaced(name))
         .collect();
     env.extend(
         vars.into_iter()
-            .map(|(name, value)| (OsString::from(name), OsString::from(value))),
+            .map(|(name, value)| (name.as_ref().to_owned(), value.into())),
     );
     env
 }
@@ -106,9 +127,7 @@ mod tests {
                 ("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:1"),
                 ("AWS_REGION", "us-west-1"),
             ]),
-            &credentials(),
-            Some("eu-west-1"),
-            "alice",
+            session_vars(&credentials(), Some("eu-west-1"), "alice"),
         );
         assert_eq!(get(&env, "PATH"), Some("/bin"));
         assert_eq!(
@@ -141,9 +160,7 @@ mod tests {
     fn no_region_known_leaves_the_parents_alone() {
         let env = child_env(
             parent(&[("AWS_REGION", "us-west-1")]),
-            &credentials(),
-            None,
-            "p",
+            session_vars(&credentials(), None, "p"),
         );
         assert_eq!(get(&env, "AWS_REGION"), Some("us-west-1"));
         assert_eq!(get(&env, "AWS_DEFAULT_REGION"), None);

@@ -14,6 +14,12 @@ pub enum Error {
     /// No MFA code could be had, or the one given is unusable.
     #[error("{0}")]
     Mfa(String),
+    /// A code is needed and there is no source to get one from.
+    #[error(
+        "an MFA code is needed and there is no terminal to ask on: pass --token-code, \
+         set AWSMFA_TOKEN_CODE, or set mfa_process in the profile"
+    )]
+    NoCodeSource,
     /// A code that is not six digits.
     #[error("{0}")]
     MalformedCode(String),
@@ -35,6 +41,9 @@ pub enum Error {
     /// The command exists but cannot be started.
     #[error("{command}: {reason}")]
     CommandNotRunnable { command: String, reason: String },
+    /// The credentials endpoint of `exec --server`, or watching over its child.
+    #[error("{0}")]
+    Server(String),
     /// Writing the output the user asked for failed.
     #[error("{0}")]
     Output(String),

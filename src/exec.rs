@@ -88,6 +88,15 @@ pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
             CString::new(pair).ok()
         })
         .collect();
+    // Rust ignores SIGPIPE, and an ignored signal stays ignored across
+    // execve: give the command the default, as a shell would.
+    // SAFETY: no handler is installed; SIG_DFL is always valid.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
     let errno = match nix::unistd::execve(&path, &argv, &envp) {
         Err(errno) => errno,
         Ok(never) => match never {},

@@ -3,6 +3,7 @@
 //! A run flows through the modules in this order:
 //! `cli` → `profile` → `session` (cache hit, or lock + `mfa` + STS) → `env` → `exec`.
 
+pub mod child;
 pub mod cli;
 pub mod env;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod export;
 pub mod mfa;
 pub mod profile;
 pub mod secret;
+pub mod server;
 pub mod session;
 pub mod status;
 

@@ -6,7 +6,7 @@ use awsmfa::error::{Error, Result};
 use awsmfa::profile::{Files, Plan, Request};
 use awsmfa::session::cache::Cache;
 use awsmfa::session::{self, Credentials, Endpoint, Options};
-use awsmfa::{env, exec, export, mfa, status};
+use awsmfa::{env, exec, export, mfa, server, status};
 use clap::{CommandFactory, Parser};
 use std::io::Write;
 use std::process::ExitCode;
@@ -49,14 +49,26 @@ fn var(name: &str) -> Option<String> {
 fn run_exec(args: ExecArgs) -> Result<()> {
     // Found first, so that a typo costs no MFA code.
     let program = exec::find(args.command, &|name| std::env::var_os(name))?;
-    let (plan, credentials) = get_session(&args.session)?;
-    let child_env = env::child_env(
-        std::env::vars_os(),
+    let setup = Setup::new(&args.session)?;
+    let credentials = setup.get()?;
+    if args.server {
+        let Setup {
+            files,
+            plan,
+            cache,
+            options,
+        } = setup;
+        server::run(&program, &files, plan, cache, options, credentials)?.mirror();
+    }
+    let vars = env::session_vars(
         &credentials,
-        plan.region.as_deref(),
-        &plan.profile,
+        setup.plan.region.as_deref(),
+        &setup.plan.profile,
     );
-    Err(exec::replace(&program, child_env))
+    Err(exec::replace(
+        &program,
+        env::child_env(std::env::vars_os(), vars),
+    ))
 }
 
 fn run_export(args: ExportArgs) -> Result<()> {
@@ -77,42 +89,67 @@ fn run_credential_process(args: &SessionArgs) -> Result<()> {
 
 /// Resolves the profile and gets its credentials, cached or new.
 fn get_session(args: &SessionArgs) -> Result<(Plan, Credentials)> {
-    let given_code = mfa::given_code(args.token_code.as_ref(), var("AWSMFA_TOKEN_CODE"))?;
-    let request = Request::new(
-        args.profile.as_deref(),
-        args.region.as_deref(),
-        args.duration,
-        &var,
-    )?;
-    let plan = Files::load(&var)?.resolve(&request)?;
-    let cache = Cache::new(&var)?;
-    if args.verbose {
-        let roles: Vec<&str> = plan.roles.iter().map(|r| r.arn.as_str()).collect();
-        eprintln!(
-            "awsmfa: profile '{}': IAM user profile '{}', MFA device {}{}; cache {}",
-            plan.profile,
-            plan.user.profile,
-            plan.mfa.serial,
-            if roles.is_empty() {
-                String::new()
-            } else {
-                format!(", roles {}", roles.join(" -> "))
+    let setup = Setup::new(args)?;
+    let credentials = setup.get()?;
+    Ok((setup.plan, credentials))
+}
+
+/// Everything a command needs to get a session for the profile asked for.
+struct Setup {
+    files: Files,
+    plan: Plan,
+    cache: Cache,
+    options: Options,
+}
+
+impl Setup {
+    fn new(args: &SessionArgs) -> Result<Setup> {
+        let given_code = mfa::given_code(args.token_code.as_ref(), var("AWSMFA_TOKEN_CODE"))?;
+        let request = Request::new(
+            args.profile.as_deref(),
+            args.region.as_deref(),
+            args.duration,
+            &var,
+        )?;
+        let files = Files::load(&var)?;
+        let plan = files.resolve(&request)?;
+        let cache = Cache::new(&var)?;
+        if args.verbose {
+            let roles: Vec<&str> = plan.roles.iter().map(|r| r.arn.as_str()).collect();
+            eprintln!(
+                "awsmfa: profile '{}': IAM user profile '{}', MFA device {}{}; cache {}",
+                plan.profile,
+                plan.user.profile,
+                plan.mfa.serial,
+                if roles.is_empty() {
+                    String::new()
+                } else {
+                    format!(", roles {}", roles.join(" -> "))
+                },
+                cache.dir().display()
+            );
+        }
+        let options = Options {
+            endpoint: Endpoint::new(plan.region.as_deref(), &var),
+            min_ttl: match args.min_ttl {
+                Some(seconds) => seconds,
+                None => min_ttl_from_env()?,
             },
-            cache.dir().display()
-        );
+            refresh: args.refresh,
+            given_code,
+            verbose: args.verbose,
+        };
+        Ok(Setup {
+            files,
+            plan,
+            cache,
+            options,
+        })
     }
-    let options = Options {
-        endpoint: Endpoint::new(plan.region.as_deref(), &var),
-        min_ttl: match args.min_ttl {
-            Some(seconds) => seconds,
-            None => min_ttl_from_env()?,
-        },
-        refresh: args.refresh,
-        given_code,
-        verbose: args.verbose,
-    };
-    let credentials = session::get(&plan, &cache, &options)?;
-    Ok((plan, credentials))
+
+    fn get(&self) -> Result<Credentials> {
+        session::get(&self.plan, &self.cache, &self.options)
+    }
 }
 
 fn min_ttl_from_env() -> Result<u64> {

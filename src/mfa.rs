@@ -66,11 +66,7 @@ impl Source {
             .open("/dev/tty")
         {
             Ok(tty) if nix::unistd::isatty(&tty).unwrap_or(false) => Ok(Source::Terminal(tty)),
-            _ => Err(Error::Mfa(
-                "an MFA code is needed and there is no terminal to ask on: pass --token-code, \
-                 set AWSMFA_TOKEN_CODE, or set mfa_process in the profile"
-                    .into(),
-            )),
+            _ => Err(Error::NoCodeSource),
         }
     }
 

@@ -19,6 +19,8 @@ const ENTRY_SUFFIX: &str = ".json";
 const LOCK_SUFFIX: &str = ".lock";
 const USED_CODE_PREFIX: &str = "mfa-";
 const TEMP_PREFIX: &str = ".tmp-";
+/// Folders of running `exec --server` runs: `.run-PID-…`.
+const RUN_PREFIX: &str = ".run-";
 /// Temporary files older than this were left by a killed run.
 const STALE_TEMP: Duration = Duration::from_secs(60);
 /// How long a run waits for another that holds the lock (it may be at a prompt).
@@ -224,6 +226,40 @@ impl Cache {
             }
             Err(e) => Err(failed(e)),
         }
+    }
+
+    /// A private folder for one run's files (`exec --server`), removed when
+    /// dropped. Folders of runs that no longer exist are removed first.
+    pub fn run_dir(&self) -> Result<tempfile::TempDir> {
+        self.create_dir()?;
+        if let Ok(dir) = fs::read_dir(&self.dir) {
+            for item in dir.flatten() {
+                let name = item.file_name();
+                let pid = name
+                    .to_str()
+                    .and_then(|n| n.strip_prefix(RUN_PREFIX))
+                    .and_then(|rest| rest.split('-').next())
+                    .and_then(|pid| pid.parse().ok());
+                let gone = |pid| {
+                    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                        == Err(nix::errno::Errno::ESRCH)
+                };
+                if pid.is_some_and(gone) {
+                    let _ = fs::remove_dir_all(item.path());
+                }
+            }
+        }
+        // tempfile creates the folder with mode 0700.
+        tempfile::Builder::new()
+            .prefix(&format!("{RUN_PREFIX}{}-", std::process::id()))
+            .tempdir_in(&self.dir)
+            .map_err(|e| {
+                Error::Cache(format!(
+                    "cannot create a folder in {}: {}",
+                    self.dir.display(),
+                    crate::io_reason(&e)
+                ))
+            })
     }
 
     /// Removes temporary files that killed runs left behind.

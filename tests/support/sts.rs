@@ -65,6 +65,9 @@ struct State {
     fraction_digits: usize,
     issued: u64,
     allow_reused_codes: bool,
+    /// Seconds that issued sessions and role credentials last, whatever was asked.
+    session_lifetime: Option<u64>,
+    role_lifetime: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -102,6 +105,8 @@ impl Sts {
             fraction_digits: 0,
             issued: 0,
             allow_reused_codes: false,
+            session_lifetime: None,
+            role_lifetime: None,
         }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -149,6 +154,16 @@ impl Sts {
     /// Accepts a code again, unlike STS: for benchmarks that repeat one run.
     pub fn allow_reused_codes(&self) {
         self.state.lock().unwrap().allow_reused_codes = true;
+    }
+
+    /// MFA sessions from now on expire this many seconds after they are issued.
+    pub fn set_session_lifetime(&self, seconds: u64) {
+        self.state.lock().unwrap().session_lifetime = Some(seconds);
+    }
+
+    /// Role credentials from now on expire this many seconds after they are issued.
+    pub fn set_role_lifetime(&self, seconds: u64) {
+        self.state.lock().unwrap().role_lifetime = Some(seconds);
     }
 
     pub fn calls(&self) -> Vec<Call> {
@@ -309,7 +324,8 @@ fn get_session_token(
     if let Err(answer) = check_mfa(s, key, params) {
         return answer;
     }
-    let credentials = issue(s, identity.arn.clone(), identity.user_id.clone(), duration);
+    let lifetime = s.session_lifetime.unwrap_or(duration);
+    let credentials = issue(s, identity.arn.clone(), identity.user_id.clone(), lifetime);
     (
         200,
         format!(
@@ -379,7 +395,8 @@ fn assume_role(
     let name = arn.rsplit('/').next().unwrap_or("role").to_owned();
     let assumed = format!("arn:aws:sts::{ACCOUNT}:assumed-role/{name}/{session}");
     let user_id = format!("AROAROLE:{session}");
-    let credentials = issue(s, assumed.clone(), user_id.clone(), duration);
+    let lifetime = s.role_lifetime.unwrap_or(duration);
+    let credentials = issue(s, assumed.clone(), user_id.clone(), lifetime);
     (
         200,
         format!(

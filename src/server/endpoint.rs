@@ -1,0 +1,271 @@
+//! The loopback credentials endpoint: the container credentials protocol
+//! every AWS SDK speaks (`AWS_CONTAINER_CREDENTIALS_FULL_URI` with
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN`), answering only the child's SDK.
+
+use super::Current;
+use crate::error::{Error, Result};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HOST};
+use hyper::{Request, Response, StatusCode};
+use std::convert::Infallible;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::time::{Duration, SystemTime};
+
+/// The one path that serves credentials.
+const PATH: &str = "/awsmfa/credentials";
+/// A connection that has not sent its request headers by then is dropped.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A bound endpoint: its address and the token a request must carry.
+pub struct Endpoint {
+    listener: TcpListener,
+    address: SocketAddr,
+    token: String,
+}
+
+impl Endpoint {
+    /// Binds 127.0.0.1 on a port the kernel picks, with a new random token.
+    pub fn bind() -> Result<Endpoint> {
+        let failed = |what: &str, e: &dyn std::fmt::Display| {
+            Error::Server(format!(
+                "cannot start the credentials endpoint: {what}: {e}"
+            ))
+        };
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .map_err(|e| failed("binding 127.0.0.1", &crate::io_reason(&e)))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| failed("reading its address", &crate::io_reason(&e)))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| failed("setting it up", &crate::io_reason(&e)))?;
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random).map_err(|e| failed("no random numbers", &e))?;
+        let token = random.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Endpoint {
+            listener,
+            address,
+            token,
+        })
+    }
+
+    /// What the child's SDK is told to fetch.
+    pub fn url(&self) -> String {
+        format!("http://{}{PATH}", self.address)
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Serves on `runtime` until the process ends.
+    pub fn serve(self, runtime: tokio::runtime::Runtime, current: Current) -> Result<()> {
+        let _guard = runtime.enter();
+        let listener = tokio::net::TcpListener::from_std(self.listener).map_err(|e| {
+            Error::Server(format!(
+                "cannot start the credentials endpoint: {}",
+                crate::io_reason(&e)
+            ))
+        })?;
+        let token = self.token;
+        std::thread::spawn(move || {
+            runtime.block_on(async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        // Out of file descriptors, say: let the child retry.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    };
+                    let (current, token) = (current.clone(), token.clone());
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |request| {
+                            let response = answer(&request, &token, &current, SystemTime::now());
+                            async move { Ok::<_, Infallible>(response) }
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .timer(hyper_util::rt::TokioTimer::new())
+                            .header_read_timeout(HEADER_TIMEOUT)
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+        });
+        Ok(())
+    }
+}
+
+/// The answer to one request: credentials only for the exact token, a
+/// loopback `Host` and the path; 403 (404 for another path) otherwise.
+fn answer<B>(
+    request: &Request<B>,
+    token: &str,
+    current: &Current,
+    now: SystemTime,
+) -> Response<Full<Bytes>> {
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .map(|value: &hyper::header::HeaderValue| value.as_bytes())
+    };
+    if !header(HOST).is_some_and(is_loopback_host) {
+        return refuse(StatusCode::FORBIDDEN, "the Host must be a loopback address");
+    }
+    if !header(AUTHORIZATION).is_some_and(|given| same_secret(given, token.as_bytes())) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "wrong or missing authorization token",
+        );
+    }
+    if request.uri().path() != PATH {
+        return refuse(StatusCode::NOT_FOUND, "no such path");
+    }
+    if request.method() != hyper::Method::GET {
+        return refuse(StatusCode::FORBIDDEN, "only GET is served");
+    }
+    let credentials = match current.lock() {
+        Ok(credentials) => credentials.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    if credentials.seconds_left(now) <= 0 {
+        return refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "awsmfa has no valid credentials: see its messages on stderr",
+        );
+    }
+    let body = serde_json::json!({
+        "AccessKeyId": credentials.access_key_id,
+        "SecretAccessKey": credentials.secret_access_key.expose(),
+        "Token": credentials.session_token.expose(),
+        "Expiration": credentials.expiration(),
+    });
+    respond(StatusCode::OK, body.to_string())
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    respond(
+        status,
+        serde_json::json!({ "message": message }).to_string(),
+    )
+}
+
+fn respond(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, "application/json".parse().expect("valid"));
+    headers.insert(CACHE_CONTROL, "no-store".parse().expect("valid"));
+    response
+}
+
+/// `127.0.0.1`, `localhost` or `[::1]`, with or without a port: a name
+/// that resolved elsewhere (DNS rebinding) is refused.
+fn is_loopback_host(host: &[u8]) -> bool {
+    let Ok(host) = std::str::from_utf8(host) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((name, port)) if port.is_empty() || port.starts_with(':') => name,
+            _ => return false,
+        },
+        None => host.split(':').next().unwrap_or(""),
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "::1"
+    )
+}
+
+/// Compares in time that depends only on the lengths, never on where the
+/// first difference is.
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    if given.len() != expected.len() {
+        return false;
+    }
+    let difference = given
+        .iter()
+        .zip(expected)
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+    std::hint::black_box(difference) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use crate::session::Credentials;
+    use std::sync::{Arc, Mutex};
+    use std::time::UNIX_EPOCH;
+
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+    fn current(expires_at: u64) -> Current {
+        Arc::new(Mutex::new(Credentials {
+            access_key_id: "ASIATEMP".into(),
+            secret_access_key: Secret::new("tempsecret"),
+            session_token: Secret::new("token"),
+            expires_at,
+        }))
+    }
+
+    fn get(path: &str, host: Option<&str>, token: Option<&str>) -> Request<()> {
+        let mut request = Request::get(path);
+        if let Some(host) = host {
+            request = request.header(HOST, host);
+        }
+        if let Some(token) = token {
+            request = request.header(AUTHORIZATION, token);
+        }
+        request.body(()).expect("request")
+    }
+
+    fn status(request: &Request<()>, expires_at: u64) -> u16 {
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        answer(request, TOKEN, &current(expires_at), now)
+            .status()
+            .as_u16()
+    }
+
+    #[test]
+    fn serves_only_the_exact_token_on_a_loopback_host() {
+        let ok = get(PATH, Some("127.0.0.1:4321"), Some(TOKEN));
+        assert_eq!(status(&ok, 5_000), 200);
+        assert_eq!(
+            status(&get(PATH, Some("localhost"), Some(TOKEN)), 5_000),
+            200
+        );
+        assert_eq!(
+            status(&get(PATH, Some("[::1]:80"), Some(TOKEN)), 5_000),
+            200
+        );
+        for refused in [
+            get(PATH, Some("127.0.0.1:4321"), None),
+            get(PATH, Some("127.0.0.1:4321"), Some(&TOKEN[1..])),
+            get(PATH, Some("127.0.0.1:4321"), Some(&TOKEN.replace('0', "1"))),
+            get(PATH, Some("evil.example:4321"), Some(TOKEN)),
+            get(PATH, Some("127.0.0.1.evil.example"), Some(TOKEN)),
+            get(PATH, Some("[::1]x"), Some(TOKEN)),
+            get(PATH, None, Some(TOKEN)),
+        ] {
+            assert_eq!(status(&refused, 5_000), 403, "{:?}", refused.headers());
+        }
+        let elsewhere = get("/other", Some("127.0.0.1"), Some(TOKEN));
+        assert_eq!(status(&elsewhere, 5_000), 404);
+        assert_eq!(
+            status(&ok, 1_000),
+            503,
+            "expired credentials are not served"
+        );
+    }
+
+    #[test]
+    fn constant_time_comparison_is_still_a_comparison() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+        assert!(!same_secret(b"", b"a"));
+    }
+}

@@ -1,0 +1,83 @@
+//! `exec --server`: the command runs as a child that fetches its credentials
+//! from a loopback endpoint, which keeps them fresh for as long as it runs.
+//! Used only with `--server`: the plain `exec` path never comes here.
+
+mod endpoint;
+mod refresh;
+mod shadow;
+
+use crate::child::{Ending, Supervisor};
+use crate::error::{Error, Result};
+use crate::exec::Program;
+use crate::profile::{Files, Plan};
+use crate::session::cache::Cache;
+use crate::session::{Credentials, Options};
+use std::ffi::OsString;
+use std::sync::{Arc, Mutex};
+
+/// The credentials being served, replaced as they are refreshed.
+pub type Current = Arc<Mutex<Credentials>>;
+
+/// Runs `program` with the endpoint serving `credentials` (and their
+/// successors) until it ends; returns how it ended.
+pub fn run(
+    program: &Program,
+    files: &Files,
+    plan: Plan,
+    cache: Cache,
+    options: Options,
+    credentials: Credentials,
+) -> Result<Ending> {
+    // Signals are caught from here on, so none sent before the child
+    // exists is lost.
+    let supervisor = Supervisor::new()?;
+    let endpoint = endpoint::Endpoint::bind()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| {
+            Error::Server(format!(
+                "cannot start the credentials endpoint: {}",
+                crate::io_reason(&e)
+            ))
+        })?;
+    let child_files = shadow::ChildFiles::prepare(&files.config, &files.credentials, &cache)?;
+
+    let mut vars: Vec<(&str, OsString)> = crate::env::endpoint_vars(
+        &endpoint.url(),
+        endpoint.token(),
+        plan.region.as_deref(),
+        &plan.profile,
+    )
+    .into_iter()
+    .map(|(name, value)| (name, OsString::from(value)))
+    .collect();
+    vars.extend(child_files.vars.iter().cloned());
+    let env = crate::env::child_env(std::env::vars_os(), vars);
+
+    if options.verbose {
+        eprintln!(
+            "awsmfa: profile '{}': serving credentials at {}{}",
+            plan.profile,
+            endpoint.url(),
+            if child_files.vars.is_empty() {
+                ""
+            } else {
+                " (the command sees the AWS files without the default profile's credentials)"
+            }
+        );
+    }
+    let current: Current = Arc::new(Mutex::new(credentials));
+    endpoint.serve(runtime, Arc::clone(&current))?;
+    refresh::Refresher {
+        plan,
+        cache,
+        options,
+        current,
+    }
+    .start();
+    let ending = supervisor.run(program, env);
+    drop(child_files);
+    ending
+}

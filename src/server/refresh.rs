@@ -1,0 +1,113 @@
+//! Keeps the served credentials fresh: shortly before they run low, new ones
+//! come from the cache or STS (a role is re-assumed on the user's cached MFA
+//! session). A code, when the MFA session itself runs low, is asked for then,
+//! while the endpoint goes on serving the credentials it has.
+
+use super::Current;
+use crate::error::Error;
+use crate::profile::Plan;
+use crate::session::cache::Cache;
+use crate::session::{self, Credentials, Options};
+use std::time::{Duration, SystemTime};
+
+/// Wake at least this often, so a suspended laptop notices the time on waking.
+const LONGEST_SLEEP: Duration = Duration::from_secs(30);
+/// After a failed refresh, try again this much later.
+const RETRY: Duration = Duration::from_secs(30);
+
+pub struct Refresher {
+    pub plan: Plan,
+    pub cache: Cache,
+    /// As for the first session, but with no given code: it was spent.
+    pub options: Options,
+    pub current: Current,
+}
+
+impl Refresher {
+    pub fn start(self) {
+        std::thread::spawn(move || self.run());
+    }
+
+    fn run(mut self) {
+        let min_ttl = self.options.min_ttl;
+        self.options.given_code = None;
+        self.options.refresh = false;
+        let mut served = self.served();
+        let mut lifetime = served.seconds_left(SystemTime::now()).max(0) as u64;
+        let mut last_failure = String::new();
+        loop {
+            // Refresh with the minimum time to live left, but never later
+            // than halfway, so short credentials are refreshed in time too.
+            let margin = min_ttl.min(lifetime / 2).max(1);
+            sleep_until(served.expires_at.saturating_sub(margin));
+            // Anything newer must outlast what is served now.
+            self.options.min_ttl = margin + 1;
+            match session::get(&self.plan, &self.cache, &self.options) {
+                Ok(credentials) => {
+                    lifetime = credentials.seconds_left(SystemTime::now()).max(0) as u64;
+                    if self.options.verbose {
+                        eprintln!(
+                            "awsmfa: profile '{}': serving credentials until {}",
+                            self.plan.profile,
+                            credentials.expiration()
+                        );
+                    }
+                    served = credentials.clone();
+                    *self.current.lock().unwrap_or_else(|p| p.into_inner()) = credentials;
+                    last_failure.clear();
+                }
+                Err(Error::NoCodeSource) => {
+                    eprintln!(
+                        "awsmfa: credentials for profile '{}' stop at {}: the MFA session of \
+                         profile '{}' runs out and there is no terminal or mfa_process to ask \
+                         for a new code",
+                        self.plan.profile,
+                        served.expiration(),
+                        self.plan.user.profile
+                    );
+                    // Nothing will change that: serve what there is until it expires.
+                    loop {
+                        std::thread::sleep(Duration::from_secs(3600));
+                    }
+                }
+                Err(e) => {
+                    let failure = e.to_string();
+                    if failure != last_failure {
+                        eprintln!(
+                            "awsmfa: warning: cannot refresh the credentials of profile '{}' \
+                             (they expire at {}): {failure}; trying again every {} s",
+                            self.plan.profile,
+                            served.expiration(),
+                            RETRY.as_secs()
+                        );
+                        last_failure = failure;
+                    }
+                    std::thread::sleep(RETRY);
+                }
+            }
+        }
+    }
+
+    fn served(&self) -> Credentials {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+/// Sleeps until the Unix time `at`, in steps, going by the wall clock.
+fn sleep_until(at: u64) {
+    loop {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let Some(left) = Duration::from_secs(at).checked_sub(now) else {
+            return;
+        };
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(LONGEST_SLEEP));
+    }
+}
