@@ -148,6 +148,8 @@ impl Ending {
     /// Ends awsmfa the way the child ended: the same exit status, or the
     /// same signal (with no core file, which could hold credentials).
     pub fn mirror(self) -> ! {
+        // A refresh may be asking for a code right now.
+        crate::mfa::restore_terminal();
         match self {
             Ending::Exited(code) => std::process::exit(code),
             Ending::Signaled(sig) => {

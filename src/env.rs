@@ -165,4 +165,46 @@ mod tests {
         assert_eq!(get(&env, "AWS_REGION"), Some("us-west-1"));
         assert_eq!(get(&env, "AWS_DEFAULT_REGION"), None);
     }
+
+    #[test]
+    fn the_server_child_gets_the_endpoint_and_no_static_keys() {
+        let env = child_env(
+            parent(&[
+                ("AWS_ACCESS_KEY_ID", "AKIALONGTERM"),
+                ("AWS_SECRET_ACCESS_KEY", "longterm"),
+                ("AWS_PROFILE", "alice"),
+                ("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials"),
+                ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "stale"),
+                ("HOME", "/home/alice"),
+            ]),
+            endpoint_vars(
+                "http://127.0.0.1:1234/c",
+                "t0ken",
+                Some("eu-west-1"),
+                "admin",
+            ),
+        );
+        let mut names: Vec<&str> = env.iter().filter_map(|(k, _)| k.to_str()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "AWSMFA_PROFILE",
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_DEFAULT_REGION",
+                "AWS_REGION",
+                "HOME"
+            ]
+        );
+        assert_eq!(
+            get(&env, "AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+            Some("http://127.0.0.1:1234/c")
+        );
+        assert_eq!(
+            get(&env, "AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+            Some("t0ken")
+        );
+        assert_eq!(get(&env, "AWSMFA_PROFILE"), Some("admin"));
+    }
 }

@@ -4,11 +4,13 @@
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices};
+use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 
 /// Tries at the terminal prompt.
 pub const TERMINAL_TRIES: u32 = 3;
@@ -143,7 +145,9 @@ fn prompt(tty: &mut File, text: &str) -> Result<String> {
     quiet.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
     quiet.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
     termios::tcsetattr(&*tty, SetArg::TCSAFLUSH, &quiet).map_err(failed)?;
+    *open_prompt() = Some((tty.as_raw_fd(), saved.clone()));
     let restore = |tty: &mut File| {
+        open_prompt().take();
         let _ = termios::tcsetattr(&*tty, SetArg::TCSAFLUSH, &saved);
         let _ = tty.write_all(b"\r\n");
     };
@@ -185,6 +189,23 @@ fn prompt(tty: &mut File, text: &str) -> Result<String> {
     };
     restore(tty);
     outcome
+}
+
+/// The terminal and its settings while a prompt has echo turned off.
+fn open_prompt() -> std::sync::MutexGuard<'static, Option<(RawFd, Termios)>> {
+    static OPEN: Mutex<Option<(RawFd, Termios)>> = Mutex::new(None);
+    OPEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Gives the terminal its settings back if a prompt (in another thread) is
+/// waiting for a code: for a process about to end in the middle of one.
+pub fn restore_terminal() {
+    if let Some((fd, saved)) = open_prompt().take() {
+        // SAFETY: the prompt's terminal stays open while it is registered.
+        let tty = unsafe { BorrowedFd::borrow_raw(fd) };
+        let _ = termios::tcsetattr(tty, SetArg::TCSAFLUSH, &saved);
+        let _ = nix::unistd::write(tty, b"\r\n");
+    }
 }
 
 #[cfg(test)]

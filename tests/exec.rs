@@ -424,3 +424,23 @@ fn the_region_comes_from_the_flag_then_the_environment_then_the_profile() {
         "the region is not part of the session key"
     );
 }
+
+#[test]
+fn the_command_gets_the_default_sigpipe_action() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let world = World::new();
+    let mut child = world
+        .command(&["exec", "--token-code", &code(), "--", "yes"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 4];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe is closed now: `yes` must die of SIGPIPE, as it would in a
+    // shell, rather than see an ignored signal and report a write error.
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.signal(), Some(13), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}

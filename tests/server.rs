@@ -532,3 +532,88 @@ fn with_no_code_source_it_says_once_when_credentials_stop() {
     );
     assert_eq!(world.sts.count("GetSessionToken"), 1);
 }
+
+#[test]
+fn at_a_terminal_the_code_is_asked_ahead_while_credentials_are_still_served() {
+    use rexpect::session::spawn_command;
+    let world = World::new();
+    world.sts.set_session_lifetime(16);
+    let command = world.terminal_command(&[
+        "exec",
+        "--server",
+        "--token-code",
+        &code(),
+        "--",
+        "python3",
+        "-c",
+        &boto3_loop(20),
+    ]);
+    let mut terminal = spawn_command(command, Some(30_000)).expect("spawn on a pty");
+    // Halfway through the 16 s session, the next code is asked for.
+    terminal
+        .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
+        .unwrap();
+    let asked = Instant::now();
+    // The child goes on working while nobody types.
+    std::thread::sleep(Duration::from_secs(3));
+    let calls_while_asking = world.sts.count("GetCallerIdentity");
+    terminal.send_line(&code()).unwrap();
+    let rest = terminal.exp_eof().unwrap();
+    // (With 16 s sessions, the next prompt may already stand before it.)
+    let start = rest
+        .rfind("{\"calls\"")
+        .unwrap_or_else(|| panic!("no summary: {rest}"));
+    let summary: serde_json::Value = serde_json::from_str(rest[start..].trim()).unwrap();
+    assert_eq!(summary["failures"], serde_json::json!([]), "{summary}");
+    assert!(asked.elapsed() >= Duration::from_secs(3));
+    assert!(
+        world.sts.count("GetCallerIdentity") > calls_while_asking,
+        "calls went on after the code"
+    );
+    assert!(
+        calls_while_asking >= 8,
+        "calls went on while the prompt waited"
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
+    assert!(summary["keys"].as_array().unwrap().len() >= 2, "{summary}");
+}
+
+#[test]
+fn a_command_that_ends_during_a_prompt_leaves_the_terminal_as_it_was() {
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+    use rexpect::session::spawn_command;
+    let world = World::new();
+    world.sts.set_session_lifetime(16);
+    let command = world.terminal_command(&[
+        "exec",
+        "--server",
+        "--token-code",
+        &code(),
+        "--",
+        "sleep",
+        "11",
+    ]);
+    let mut terminal = spawn_command(command, Some(30_000)).expect("spawn on a pty");
+    let handle = terminal.process().get_file_handle().unwrap();
+    terminal
+        .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
+        .unwrap();
+    // (rexpect turns echo off on its terminal; line editing shows the prompt's mark.)
+    assert!(
+        !tcgetattr(&handle)
+            .unwrap()
+            .local_flags
+            .contains(LocalFlags::ICANON),
+        "the prompt reads key by key"
+    );
+    // Nobody types: the command ends while the prompt waits.
+    match terminal.process().wait().unwrap() {
+        nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+    let flags = tcgetattr(&handle).unwrap().local_flags;
+    assert!(
+        flags.contains(LocalFlags::ICANON | LocalFlags::ISIG),
+        "the terminal has its settings back: {flags:?}"
+    );
+}
