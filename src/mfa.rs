@@ -67,7 +67,15 @@ impl Source {
             .custom_flags(nix::libc::O_NOCTTY)
             .open("/dev/tty")
         {
-            Ok(tty) if nix::unistd::isatty(&tty).unwrap_or(false) => Ok(Source::Terminal(tty)),
+            // Only in the foreground: a background process that reads the
+            // terminal is stopped (as when `exec --server` runs a shell with
+            // job control, which takes the foreground for its own jobs).
+            Ok(tty)
+                if nix::unistd::isatty(&tty).unwrap_or(false)
+                    && nix::unistd::tcgetpgrp(&tty) == Ok(nix::unistd::getpgrp()) =>
+            {
+                Ok(Source::Terminal(tty))
+            }
             _ => Err(Error::NoCodeSource),
         }
     }

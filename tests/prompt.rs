@@ -115,3 +115,18 @@ fn a_given_code_skips_the_prompt_and_a_rejected_one_fails_at_once() {
     assert!(rest.contains("STS rejected the MFA code"), "{rest}");
     assert_eq!(exit_code(&terminal), 125);
 }
+
+#[test]
+fn a_run_in_the_background_does_not_ask_and_is_not_stopped() {
+    let world = World::new();
+    // bash with job control puts the background job in a process group of
+    // its own, as an interactive shell (or `exec --server` running one) does.
+    let script = format!("set -m; {BIN} exec -- true & wait $!; echo status=$?");
+    let command = world.program("bash", &["-c", &script]);
+    let mut terminal = spawn_command(command, Some(10_000)).expect("spawn on a pty");
+    terminal
+        .exp_string("an MFA code is needed and there is no terminal to ask on")
+        .unwrap();
+    terminal.exp_string("status=125").unwrap();
+    assert_eq!(world.sts.count("GetSessionToken"), 0);
+}

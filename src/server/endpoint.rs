@@ -61,13 +61,15 @@ impl Endpoint {
 
     /// Serves on `runtime` until the process ends.
     pub fn serve(self, runtime: tokio::runtime::Runtime, current: Current) -> Result<()> {
-        let _guard = runtime.enter();
-        let listener = tokio::net::TcpListener::from_std(self.listener).map_err(|e| {
-            Error::Server(format!(
-                "cannot start the credentials endpoint: {}",
-                crate::io_reason(&e)
-            ))
-        })?;
+        let listener = {
+            let _inside = runtime.enter();
+            tokio::net::TcpListener::from_std(self.listener).map_err(|e| {
+                Error::Server(format!(
+                    "cannot start the credentials endpoint: {}",
+                    crate::io_reason(&e)
+                ))
+            })?
+        };
         let token = self.token;
         std::thread::spawn(move || {
             runtime.block_on(async move {
