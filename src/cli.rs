@@ -56,6 +56,14 @@ With no COMMAND it starts $SHELL. Exit status: the command's own, or 125 when aw
     Status(StatusArgs),
     /// Remove cached sessions: all of them, or those of one profile
     Clear(ClearArgs),
+    /// Open the AWS console signed in as a role profile, on the same MFA session
+    #[command(
+        long_about = "Opens the AWS console signed in as a role profile: the role's credentials \
+(cached, or new on the user's cached MFA session) are exchanged at the federation endpoint for a \
+sign-in URL, which goes to $BROWSER (else the platform's opener), or to stdout with --stdout. \
+The URL is a bearer secret: treat it like a password. A user profile cannot sign in this way."
+    )]
+    Login(LoginArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -134,6 +142,16 @@ pub enum Format {
     Dotenv,
     /// The credential_process JSON
     Json,
+}
+
+#[derive(Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Print the sign-in URL instead of opening a browser
+    #[arg(long)]
+    pub stdout: bool,
 }
 
 #[derive(Args)]

@@ -44,6 +44,9 @@ pub enum Error {
     /// The credentials endpoint of `exec --server`, or watching over its child.
     #[error("{0}")]
     Server(String),
+    /// Console sign-in (`login`): the federation endpoint or the browser.
+    #[error("{0}")]
+    Signin(String),
     /// Writing the output the user asked for failed.
     #[error("{0}")]
     Output(String),

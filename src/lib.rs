@@ -9,6 +9,7 @@ pub mod env;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod login;
 pub mod mfa;
 pub mod profile;
 pub mod secret;

@@ -1,12 +1,14 @@
 //! Parses the command line, dispatches, and turns an error into one line on
 //! stderr and an exit status.
 
-use awsmfa::cli::{ClearArgs, Cli, Command, ExecArgs, ExportArgs, SessionArgs, StatusArgs};
+use awsmfa::cli::{
+    ClearArgs, Cli, Command, ExecArgs, ExportArgs, LoginArgs, SessionArgs, StatusArgs,
+};
 use awsmfa::error::{Error, Result};
 use awsmfa::profile::{Files, Plan, Request};
 use awsmfa::session::cache::Cache;
 use awsmfa::session::{self, Credentials, Endpoint, Options};
-use awsmfa::{env, exec, export, mfa, server, status};
+use awsmfa::{env, exec, export, login, mfa, server, status};
 use clap::{CommandFactory, Parser};
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         Command::CredentialProcess(args) => run_credential_process(&args),
         Command::Status(args) => run_status(&args),
         Command::Clear(args) => run_clear(&args),
+        Command::Login(args) => run_login(&args),
         Command::Completions(args) => {
             let mut out = Vec::new();
             clap_complete::generate(args.shell, &mut Cli::command(), "awsmfa", &mut out);
@@ -158,6 +161,23 @@ fn min_ttl_from_env() -> Result<u64> {
             .map_err(|why| Error::config(format!("AWSMFA_MIN_TTL: {why}"))),
         None => Ok(DEFAULT_MIN_TTL),
     }
+}
+
+fn run_login(args: &LoginArgs) -> Result<()> {
+    let setup = Setup::new(&args.session)?;
+    // Before any code is spent.
+    login::check_role(&setup.plan)?;
+    let credentials = setup.get()?;
+    let url = login::signin_url(&setup.plan, &credentials, &var, args.session.verbose)?;
+    if args.stdout {
+        return print(format!("{url}\n").as_bytes());
+    }
+    let browser = login::open(&url, &var)?;
+    eprintln!(
+        "awsmfa: opened the AWS console for profile '{}' with {browser}",
+        setup.plan.profile
+    );
+    Ok(())
 }
 
 fn run_status(args: &StatusArgs) -> Result<()> {

@@ -6,7 +6,7 @@
 pub mod cache;
 mod sts;
 
-pub use sts::Endpoint;
+pub use sts::{Answer, Endpoint, fetch};
 
 use crate::error::{Error, Result};
 use crate::mfa::{self, MfaCode, Source};

@@ -226,3 +226,49 @@ fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     }
     crate::without_os_error(&current.to_string()).to_lowercase()
 }
+
+/// What an endpoint beside STS answered to a GET.
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// A GET to an endpoint beside STS (the console's federation endpoint),
+/// over the SDK's own HTTPS client, with the same timeouts as the STS calls.
+/// `url` may carry secrets in its query: errors name `what` instead.
+pub fn fetch(url: &str, what: &str) -> Result<Answer> {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    let failed = |why: String| Error::Signin(format!("cannot reach {what}: {why}"));
+    let request = HttpRequest::get(url).map_err(|_| failed("the URL is not valid".into()))?;
+    let settings = HttpConnectorSettings::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .read_timeout(ATTEMPT_TIMEOUT)
+        .build();
+    let connector = aws_smithy_http_client::Connector::builder()
+        .connector_settings(settings)
+        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .build();
+    block_on(async {
+        let response = tokio::time::timeout(OPERATION_TIMEOUT, connector.call(request))
+            .await
+            .map_err(|_| failed("it timed out".into()))?
+            .map_err(|e| {
+                failed(if e.is_timeout() {
+                    "it timed out".into()
+                } else {
+                    innermost(&e)
+                })
+            })?;
+        let status = response.status().as_u16();
+        let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
+            .collect()
+            .await
+            .map_err(|e| failed(innermost(&e)))?
+            .into_bytes()
+            .to_vec();
+        Ok(Answer { status, body })
+    })?
+}

@@ -4,6 +4,7 @@
 //! reaches its stderr.
 #![allow(dead_code, unused_imports)]
 
+pub mod signin;
 pub mod sts;
 
 use std::os::unix::process::CommandExt;

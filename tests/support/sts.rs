@@ -166,6 +166,17 @@ impl Sts {
         self.state.lock().unwrap().role_lifetime = Some(seconds);
     }
 
+    /// The ARN of the identity these credentials belong to, if STS issued
+    /// or knows them, and whether they are temporary.
+    pub fn identify(&self, key: &str, secret: &str, token: Option<&str>) -> Option<(String, bool)> {
+        let s = self.state.lock().unwrap();
+        let identity = s.identities.get(key)?;
+        (identity.secret == secret
+            && identity.token.as_deref() == token
+            && identity.expires > now())
+        .then(|| (identity.arn.clone(), identity.temporary))
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.state.lock().unwrap().calls.clone()
     }
@@ -571,7 +582,7 @@ fn error_xml(code: &str, message: &str) -> String {
     )
 }
 
-fn form(body: &str) -> HashMap<String, String> {
+pub fn form(body: &str) -> HashMap<String, String> {
     body.split('&')
         .filter_map(|pair| pair.split_once('='))
         .map(|(k, v)| (decode(k), decode(v)))
