@@ -183,15 +183,26 @@ fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(value))
 }
 
+/// The longest span any setting takes (ten years): larger numbers are typos
+/// or attacks, and would overflow the arithmetic on times.
+pub const MAX_SECONDS: u64 = 10 * 366 * 86_400;
+
 /// Seconds as a bare number, or a duration such as `15m`, `1h`, `1h30m`.
 pub fn parse_seconds(value: &str) -> Result<u64, String> {
     let value = value.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return value.parse().map_err(|_| format!("'{value}' is too large"));
+    let seconds = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        value
+            .parse()
+            .map_err(|_| format!("'{value}' is too large"))?
+    } else {
+        humantime::parse_duration(value)
+            .map(|d| d.as_secs())
+            .map_err(|_| format!("'{value}' is not seconds or a duration like 15m, 1h, 12h"))?
+    };
+    if seconds > MAX_SECONDS {
+        return Err(format!("'{value}' is too large (at most ten years)"));
     }
-    humantime::parse_duration(value)
-        .map(|d| d.as_secs())
-        .map_err(|_| format!("'{value}' is not seconds or a duration like 15m, 1h, 12h"))
+    Ok(seconds)
 }
 
 #[cfg(test)]
@@ -214,6 +225,9 @@ mod tests {
         assert!(parse_seconds("soon").is_err());
         assert!(parse_seconds("").is_err());
         assert!(parse_seconds("-5").is_err());
+        assert!(parse_seconds("9223372036854775808").is_err());
+        assert!(parse_seconds("99999999999").is_err());
+        assert_eq!(parse_seconds("3650d"), Ok(315_360_000));
     }
 
     #[test]

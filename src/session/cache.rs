@@ -23,7 +23,8 @@ const TEMP_PREFIX: &str = ".tmp-";
 const RUN_PREFIX: &str = ".run-";
 /// Temporary files older than this were left by a killed run.
 const STALE_TEMP: Duration = Duration::from_secs(60);
-/// How long a run waits for another that holds the lock (it may be at a prompt).
+/// How long a run waits for another that holds the lock (it may be at a
+/// prompt), unless `AWSMFA_LOCK_TIMEOUT` says otherwise.
 const LOCK_WAIT: Duration = Duration::from_secs(300);
 /// Waits shorter than this are not worth a message.
 const QUIET_WAIT: Duration = Duration::from_millis(500);
@@ -116,6 +117,7 @@ impl Entry {
 
 pub struct Cache {
     dir: PathBuf,
+    lock_wait: Duration,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -141,7 +143,14 @@ impl Cache {
                 })?
                 .join("awsmfa"),
         };
-        Ok(Cache { dir })
+        let lock_wait = match env("AWSMFA_LOCK_TIMEOUT").filter(|v| !v.is_empty()) {
+            Some(text) => Duration::from_secs(
+                crate::cli::parse_seconds(&text)
+                    .map_err(|why| Error::config(format!("AWSMFA_LOCK_TIMEOUT: {why}")))?,
+            ),
+            None => LOCK_WAIT,
+        };
+        Ok(Cache { dir, lock_wait })
     }
 
     pub fn dir(&self) -> &Path {
@@ -172,6 +181,12 @@ impl Cache {
     pub fn store(&self, key: &SessionKey, entry: &Entry) -> Result<()> {
         let json = serde_json::to_vec(entry)
             .map_err(|e| Error::Cache(format!("cannot encode a cache entry: {e}")))?;
+        if json.len() as u64 > MAX_ENTRY_SIZE {
+            return Err(Error::Cache(format!(
+                "the session is too large to cache ({} bytes, at most {MAX_ENTRY_SIZE})",
+                json.len()
+            )));
+        }
         self.write_atomically(&self.entry_path(key), &json, Durability::Synced)?;
         self.remove_stale_temporaries();
         Ok(())
@@ -217,8 +232,25 @@ impl Cache {
         match DirBuilder::new().mode(0o700).create(&self.dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let meta = fs::metadata(&self.dir).map_err(failed)?;
-                if meta.mode() & 0o077 != 0 && meta.uid() == nix::unistd::geteuid().as_raw() {
+                // Never follow or chmod what another user may have planted
+                // where the folder should be (a shared /tmp, say).
+                let meta = fs::symlink_metadata(&self.dir).map_err(failed)?;
+                let refuse = |why: &str| {
+                    Error::Cache(format!(
+                        "the cache folder {} {why}; set AWSMFA_CACHE_DIR to a folder of your own",
+                        self.dir.display()
+                    ))
+                };
+                if meta.file_type().is_symlink() {
+                    return Err(refuse("is a symbolic link, which awsmfa does not follow"));
+                }
+                if !meta.is_dir() {
+                    return Err(refuse("is not a folder"));
+                }
+                if meta.uid() != nix::unistd::geteuid().as_raw() {
+                    return Err(refuse("belongs to another user"));
+                }
+                if meta.mode() & 0o077 != 0 {
                     fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))
                         .map_err(failed)?;
                 }
@@ -285,20 +317,24 @@ impl Cache {
     pub fn lock(&self, key: &SessionKey, profile: &str) -> Result<Lock> {
         self.create_dir()?;
         let path = self.dir.join(format!("{}{LOCK_SUFFIX}", key.id));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .custom_flags(nix::libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| {
-                Error::Cache(format!(
-                    "cannot open the lock file {}: {}",
-                    path.display(),
-                    crate::io_reason(&e)
-                ))
-            })?;
+        let file = match open_lock_file(&path) {
+            Ok(file) => file,
+            Err(why) => {
+                // Something else stands where the lock file should be: it is
+                // ours to replace (the folder is private), once.
+                eprintln!(
+                    "awsmfa: warning: ignoring lock file {}: {why}; replacing it",
+                    path.display()
+                );
+                let _ = fs::remove_file(&path);
+                open_lock_file(&path).map_err(|why| {
+                    Error::Cache(format!(
+                        "cannot open the lock file {}: {why}",
+                        path.display()
+                    ))
+                })?
+            }
+        };
         let file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
             Ok(lock) => return Ok(Lock { _lock: lock }),
             Err((file, nix::errno::Errno::EWOULDBLOCK)) => file,
@@ -316,12 +352,12 @@ impl Cache {
         std::thread::spawn(move || {
             let _ = sender.send(Flock::lock(file, FlockArg::LockExclusive));
         });
-        let mut result = receiver.recv_timeout(QUIET_WAIT);
+        let mut result = receiver.recv_timeout(QUIET_WAIT.min(self.lock_wait));
         if matches!(result, Err(mpsc::RecvTimeoutError::Timeout)) {
             eprintln!(
                 "awsmfa: waiting for another awsmfa run to get a session for profile '{profile}'"
             );
-            result = receiver.recv_timeout(LOCK_WAIT - QUIET_WAIT);
+            result = receiver.recv_timeout(self.lock_wait.saturating_sub(QUIET_WAIT));
         }
         match result {
             Ok(Ok(lock)) => Ok(Lock { _lock: lock }),
@@ -332,7 +368,7 @@ impl Cache {
             ))),
             Err(_) => Err(Error::Cache(format!(
                 "gave up after {} s waiting for another awsmfa run to get a session for profile '{profile}'",
-                LOCK_WAIT.as_secs()
+                self.lock_wait.as_secs()
             ))),
         }
     }
@@ -431,16 +467,21 @@ fn read_entry(path: &Path) -> Result<Option<Entry>, String> {
             versioned.version
         ));
     }
-    let entry = serde_json::from_slice(&bytes).map_err(|_| "it is not a valid cache entry")?;
+    let entry: Entry =
+        serde_json::from_slice(&bytes).map_err(|_| "it is not a valid cache entry")?;
+    if entry.credentials.expires_at > super::LATEST_EXPIRY {
+        return Err("its expiry is out of range".into());
+    }
     Ok(Some(entry))
 }
 
 /// Reads a file only if it is a regular file of ours that nobody else can
 /// read; `Ok(None)` when it does not exist.
 fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, String> {
+    // Non-blocking, so that a FIFO or a device put there cannot make a run wait.
     let mut file = match OpenOptions::new()
         .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
         .open(path)
     {
         Ok(file) => file,
@@ -467,6 +508,27 @@ fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, String> {
     file.read_to_end(&mut bytes)
         .map_err(|e| crate::io_reason(&e))?;
     Ok(Some(bytes))
+}
+
+/// Opens (creating it) the lock file: a regular file of ours, opened
+/// without following a link or waiting on a FIFO.
+fn open_lock_file(path: &Path) -> Result<File, String> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| crate::io_reason(&e))?;
+    let meta = file.metadata().map_err(|e| crate::io_reason(&e))?;
+    if !meta.is_file() {
+        return Err("it is not a regular file".into());
+    }
+    if meta.uid() != nix::unistd::geteuid().as_raw() {
+        return Err("it belongs to another user".into());
+    }
+    Ok(file)
 }
 
 fn used_code_digest(serial: &str, code: &str) -> String {

@@ -26,17 +26,21 @@ pub struct Credentials {
     pub expires_at: u64,
 }
 
+/// The last second RFC 3339 can write (9999-12-31T23:59:59Z): no expiry
+/// awsmfa accepts lies beyond it.
+pub const LATEST_EXPIRY: u64 = 253_402_300_799;
+
 impl Credentials {
     /// The expiry in RFC 3339, UTC, whole seconds.
     pub fn expiration(&self) -> String {
-        humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(self.expires_at))
-            .to_string()
+        let at = Duration::from_secs(self.expires_at.min(LATEST_EXPIRY));
+        humantime::format_rfc3339_seconds(UNIX_EPOCH + at).to_string()
     }
 
     /// Seconds left at `now` (negative once expired).
     pub fn seconds_left(&self, now: SystemTime) -> i64 {
         let now = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-        self.expires_at as i64 - now as i64
+        self.expires_at.min(LATEST_EXPIRY) as i64 - now.min(LATEST_EXPIRY) as i64
     }
 }
 

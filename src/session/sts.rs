@@ -148,29 +148,73 @@ fn block_on<F: std::future::Future>(future: F) -> Result<F::Output> {
     Ok(runtime.block_on(future))
 }
 
+/// The credentials of an answer, checked before anything caches or uses
+/// them: all three parts there and plausible, an expiry in the future.
 fn credentials(
     credentials: Option<&aws_sdk_sts::types::Credentials>,
     action: &str,
 ) -> Result<Credentials> {
-    let credentials = credentials
-        .ok_or_else(|| Error::Sts(format!("STS {action} answered without credentials")))?;
+    let unusable = |why: &str| {
+        Error::Sts(format!(
+            "STS {action} answered with unusable credentials: {why}"
+        ))
+    };
+    let credentials = credentials.ok_or_else(|| unusable("there are none"))?;
+    let plausible = |value: &str, max: usize| {
+        !value.is_empty() && value.len() <= max && value.bytes().all(|b| b.is_ascii_graphic())
+    };
+    if !plausible(credentials.access_key_id(), 128) {
+        return Err(unusable("the access key id is empty or malformed"));
+    }
+    if !plausible(credentials.secret_access_key(), 256) {
+        return Err(unusable("the secret key is empty or malformed"));
+    }
+    if !plausible(credentials.session_token(), 16 * 1024) {
+        return Err(unusable("the session token is empty or malformed"));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let expires_at = u64::try_from(credentials.expiration().secs()).unwrap_or(0);
+    if expires_at <= now {
+        return Err(unusable("they have already expired"));
+    }
+    if expires_at > super::LATEST_EXPIRY {
+        return Err(unusable("their expiry is out of range"));
+    }
     Ok(Credentials {
         access_key_id: credentials.access_key_id().to_owned(),
         secret_access_key: Secret::new(credentials.secret_access_key()),
         session_token: Secret::new(credentials.session_token()),
-        expires_at: u64::try_from(credentials.expiration().secs()).unwrap_or(0),
+        expires_at,
     })
 }
 
 /// Secrets to blank out of anything STS says before it is shown.
 struct Scrub<'a>(Vec<&'a str>);
 
+/// The most of a message from STS that is shown.
+const MAX_MESSAGE: usize = 300;
+
 impl Scrub<'_> {
+    /// `text` without secrets, control characters (escape sequences, line
+    /// breaks that could forge a line) or more than a line's worth.
     fn apply(&self, text: &str) -> String {
-        self.0
+        let scrubbed = self
+            .0
             .iter()
             .filter(|s| !s.is_empty())
-            .fold(text.to_owned(), |text, secret| text.replace(secret, "***"))
+            .fold(text.to_owned(), |text, secret| text.replace(secret, "***"));
+        let words: Vec<&str> = scrubbed
+            .split(|c: char| c.is_control() || c.is_whitespace())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let line = words.join(" ");
+        match line.char_indices().nth(MAX_MESSAGE) {
+            Some((end, _)) => format!("{}…", &line[..end]),
+            None => line,
+        }
     }
 }
 
@@ -184,17 +228,20 @@ fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
     let at = endpoint.describe();
     match &error {
         SdkError::ServiceError(service) => {
-            let code = service.err().code().unwrap_or("error");
+            let code = scrub.apply(service.err().code().unwrap_or(""));
             let message = scrub.apply(service.err().message().unwrap_or(""));
             if code == "AccessDenied" && message.contains("MultiFactorAuthentication") {
                 return Error::MfaRejected {
                     serial: serial.to_owned(),
                 };
             }
-            Error::Sts(format!(
-                "STS {action} at {at} failed: {code}: {}",
-                message.trim()
-            ))
+            // An answer that is not STS's XML says no more than its status.
+            let what = match (code.as_str(), message.as_str()) {
+                ("", _) => format!("HTTP {}", service.raw().status().as_u16()),
+                (code, "") => code.to_owned(),
+                (code, message) => format!("{code}: {message}"),
+            };
+            Error::Sts(format!("STS {action} at {at} failed: {what}"))
         }
         SdkError::TimeoutError(_) => Error::Sts(format!(
             "STS at {at} did not answer {action} within {} s",

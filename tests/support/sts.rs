@@ -29,6 +29,8 @@ pub enum Fault {
     Error(u16, &'static str),
     /// Wait this long, then answer normally.
     Delay(Duration),
+    /// Answer with this HTTP status and body, as it is.
+    Body(u16, String),
 }
 
 /// One request as the stand-in saw it.
@@ -208,6 +210,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         std::thread::sleep(delay);
         let (status, body) = match fault {
             Some(Fault::Error(status, code)) => error(status, code, "fault injected by the test"),
+            Some(Fault::Body(status, body)) => (status, body),
             Some(Fault::Delay(d)) => {
                 std::thread::sleep(d);
                 handle(&request, state)
