@@ -103,8 +103,9 @@ fn cmd_quote(name: &str, value: &str) -> Result<String> {
     Ok(out)
 }
 
-/// dotenv: bare when plain, else single quotes (literal), else double
-/// quotes with `\` and `"` escaped.
+/// dotenv: bare when plain, else single quotes, else double quotes; in
+/// both, python-dotenv reads `\\` as one backslash, so `\` is doubled, and
+/// `"` is escaped in double quotes.
 fn dotenv_quote(name: &str, value: &str) -> Result<String> {
     if value.contains(['\r', '\n']) {
         return Err(unwritable(name, "dotenv"));
@@ -113,7 +114,7 @@ fn dotenv_quote(name: &str, value: &str) -> Result<String> {
     Ok(if value.chars().all(plain) {
         value.to_owned()
     } else if !value.contains('\'') {
-        format!("'{value}'")
+        format!("'{}'", value.replace('\\', r"\\"))
     } else {
         let escaped = value.replace('\\', r"\\").replace('"', "\\\"");
         format!("\"{escaped}\"")
@@ -138,6 +139,7 @@ mod tests {
         assert_eq!(cmd_quote("N", "50% & \"up\"").unwrap(), "50%% ^& ^\"up^\"");
         assert_eq!(dotenv_quote("N", "eu-west-1").unwrap(), "eu-west-1");
         assert_eq!(dotenv_quote("N", "a b$c").unwrap(), "'a b$c'");
+        assert_eq!(dotenv_quote("N", r"C:\\t\n").unwrap(), r"'C:\\\\t\\n'");
         assert_eq!(
             dotenv_quote("N", r#"it's "$x"\"#).unwrap(),
             r#""it's \"$x\"\\""#

@@ -291,3 +291,33 @@ fn completions_parse_in_their_shells() {
     }
     assert_eq!(world.run(&["completions", "tcsh"]).status, 2);
 }
+
+#[test]
+fn dotenv_keeps_backslashes() {
+    // A profile name with backslashes and no single quote: single-quoted.
+    let name = r"C:\\temp\new";
+    let world = World::new();
+    world.write_config(&format!("[profile {name}]\nmfa_serial = {ALICE_SERIAL}\n"));
+    world.write_credentials(&format!(
+        "[{name}]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n"
+    ));
+    let run = world.run(&[
+        "export",
+        "--profile",
+        name,
+        "--format",
+        "dotenv",
+        "--token-code",
+        &code(),
+    ]);
+    run.ok();
+    let file = world.home().join(".env");
+    std::fs::write(&file, &run.stdout).unwrap();
+    let script = "import json, sys, dotenv; print(json.dumps(dotenv.dotenv_values(sys.argv[1], interpolate=False)))";
+    let output = Command::new(python_bin().join("python3"))
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let values: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(values["AWSMFA_PROFILE"], name, "{}", run.stdout);
+}
