@@ -4,13 +4,16 @@
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use nix::libc;
+use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::io::{BufRead, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+use std::time::{Duration, Instant};
 
 /// Tries at the terminal prompt.
 pub const TERMINAL_TRIES: u32 = 3;
@@ -116,28 +119,74 @@ pub fn given_code(flag: Option<&Secret>, env: Option<String>) -> Result<Option<M
     }
 }
 
+/// How long `mfa_process` may take (it may wait for a touch of a security
+/// key), unless `AWSMFA_PROCESS_TIMEOUT` says otherwise.
+const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// Runs `mfa_process` through the shell; its standard output is the code.
+/// A program that does not finish in time is killed: it must not hold the
+/// cache lock, and every waiting run, forever.
 fn run_process(command: &str, profile: &str) -> Result<MfaCode> {
-    let output = Command::new("/bin/sh")
+    let timeout = match std::env::var("AWSMFA_PROCESS_TIMEOUT") {
+        Ok(text) if !text.is_empty() => Duration::from_secs(
+            crate::cli::parse_seconds(&text)
+                .map_err(|why| Error::config(format!("AWSMFA_PROCESS_TIMEOUT: {why}")))?,
+        ),
+        _ => PROCESS_TIMEOUT,
+    };
+    let failed = |why: String| Error::Mfa(format!("mfa_process of profile '{profile}' {why}"));
+    let mut child = Command::new("/bin/sh")
         .arg("-c")
         .arg(command)
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| {
-            Error::Mfa(format!(
-                "cannot run mfa_process of profile '{profile}': {}",
-                crate::io_reason(&e)
-            ))
-        })?;
-    if !output.status.success() {
-        return Err(Error::Mfa(format!(
-            "mfa_process of profile '{profile}' failed ({})",
-            output.status
-        )));
+        .spawn()
+        .map_err(|e| failed(format!("cannot be run: {}", crate::io_reason(&e))))?;
+    // The code is a line: read up to the first line break (a program it
+    // started may keep the pipe open), in a thread, so every wait is bounded.
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| failed("has no output".into()))?;
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = std::io::BufReader::new(stdout.take(4096)).read_until(b'\n', &mut text);
+        let _ = sender.send(text);
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(failed(format!(
+                    "did not finish within {} s (AWSMFA_PROCESS_TIMEOUT)",
+                    timeout.as_secs()
+                )));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => {
+                return Err(failed(format!(
+                    "cannot be waited for: {}",
+                    crate::io_reason(&e)
+                )));
+            }
+        }
+    };
+    if !status.success() {
+        return Err(failed(format!("failed ({status})")));
     }
-    let text = String::from_utf8_lossy(&output.stdout);
-    MfaCode::parse(&text, &format!("mfa_process of profile '{profile}'"))
+    let left = timeout.saturating_sub(started.elapsed());
+    let text = receiver
+        .recv_timeout(left.max(Duration::from_secs(1)))
+        .map_err(|_| failed("printed no line".into()))?;
+    MfaCode::parse(
+        &String::from_utf8_lossy(&text),
+        &format!("mfa_process of profile '{profile}'"),
+    )
 }
 
 /// Asks on the terminal with echo off. Ctrl-C restores the terminal, then
@@ -152,10 +201,10 @@ fn prompt(tty: &mut File, text: &str) -> Result<String> {
         .remove(LocalFlags::ECHO | LocalFlags::ICANON | LocalFlags::ISIG);
     quiet.control_chars[SpecialCharacterIndices::VMIN as usize] = 1;
     quiet.control_chars[SpecialCharacterIndices::VTIME as usize] = 0;
+    let guard = EchoOff::enter(tty.as_raw_fd(), &saved);
     termios::tcsetattr(&*tty, SetArg::TCSAFLUSH, &quiet).map_err(failed)?;
-    *open_prompt() = Some((tty.as_raw_fd(), saved.clone()));
     let restore = |tty: &mut File| {
-        open_prompt().take();
+        guard.leave();
         let _ = termios::tcsetattr(&*tty, SetArg::TCSAFLUSH, &saved);
         let _ = tty.write_all(b"\r\n");
     };
@@ -199,20 +248,85 @@ fn prompt(tty: &mut File, text: &str) -> Result<String> {
     outcome
 }
 
-/// The terminal and its settings while a prompt has echo turned off.
-fn open_prompt() -> std::sync::MutexGuard<'static, Option<(RawFd, Termios)>> {
-    static OPEN: Mutex<Option<(RawFd, Termios)>> = Mutex::new(None);
-    OPEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// The terminal of a prompt that has echo turned off, and the settings to
+/// give back. Atomics, so that a signal handler may read them.
+static ECHO_OFF_FD: AtomicI32 = AtomicI32::new(-1);
+static ECHO_OFF_SAVED: AtomicPtr<libc::termios> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Signals that end a process by default: during a prompt they give the
+/// terminal back first (unless something else already handles them).
+const FATAL: [Signal; 4] = [
+    Signal::SIGTERM,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGINT,
+];
+
+/// While it lives, a prompt's terminal is known to `restore_terminal`, and
+/// a fatal signal restores it before ending the process.
+struct EchoOff {
+    previous: Vec<(Signal, SigAction)>,
+}
+
+impl EchoOff {
+    fn enter(fd: RawFd, saved: &Termios) -> EchoOff {
+        // Leaked on purpose: a handler in another thread may read it at any
+        // time, and a run has at most a few prompts.
+        let saved = Box::into_raw(Box::new(libc::termios::from(saved.clone())));
+        ECHO_OFF_SAVED.store(saved, Ordering::SeqCst);
+        ECHO_OFF_FD.store(fd, Ordering::SeqCst);
+        let action = SigAction::new(
+            SigHandler::Handler(restore_and_die),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        let mut previous = Vec::new();
+        for sig in FATAL {
+            // SAFETY: the handler only makes async-signal-safe calls.
+            let Ok(old) = (unsafe { signal::sigaction(sig, &action) }) else {
+                continue;
+            };
+            if matches!(old.handler(), SigHandler::SigDfl) {
+                previous.push((sig, old));
+            } else {
+                // Someone else's (exec --server passes them on): theirs stays.
+                // SAFETY: putting back the action that was there.
+                let _ = unsafe { signal::sigaction(sig, &old) };
+            }
+        }
+        EchoOff { previous }
+    }
+
+    fn leave(&self) {
+        ECHO_OFF_FD.store(-1, Ordering::SeqCst);
+        for (sig, old) in &self.previous {
+            // SAFETY: putting back the default action.
+            let _ = unsafe { signal::sigaction(*sig, old) };
+        }
+    }
 }
 
 /// Gives the terminal its settings back if a prompt (in another thread) is
 /// waiting for a code: for a process about to end in the middle of one.
+/// Async-signal-safe.
 pub fn restore_terminal() {
-    if let Some((fd, saved)) = open_prompt().take() {
-        // SAFETY: the prompt's terminal stays open while it is registered.
-        let tty = unsafe { BorrowedFd::borrow_raw(fd) };
-        let _ = termios::tcsetattr(tty, SetArg::TCSAFLUSH, &saved);
-        let _ = nix::unistd::write(tty, b"\r\n");
+    let fd = ECHO_OFF_FD.swap(-1, Ordering::SeqCst);
+    let saved = ECHO_OFF_SAVED.load(Ordering::SeqCst);
+    if fd >= 0 && !saved.is_null() {
+        // SAFETY: `saved` points at a leaked termios that is never freed.
+        unsafe {
+            libc::tcsetattr(fd, libc::TCSAFLUSH, saved);
+            libc::write(fd, b"\r\n".as_ptr().cast(), 2);
+        }
+    }
+}
+
+extern "C" fn restore_and_die(number: libc::c_int) {
+    restore_terminal();
+    // SAFETY: signal(2) and raise(3) are async-signal-safe.
+    unsafe {
+        libc::signal(number, libc::SIG_DFL);
+        libc::raise(number);
     }
 }
 

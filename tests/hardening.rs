@@ -327,3 +327,42 @@ fn a_waiter_gives_up_on_a_holder_that_hangs() {
     assert!(waited >= Duration::from_secs(2) && waited < Duration::from_secs(10));
     assert_eq!(world.sts.count("GetSessionToken"), 1, "no code spent");
 }
+
+#[test]
+fn an_mfa_process_that_hangs_is_killed_and_releases_the_lock() {
+    let world = World::new();
+    let started_file = world.home().join("started");
+    world.write_config(&format!(
+        "{ALICE_CONFIG}mfa_process = touch {} && exec sleep 600\n",
+        started_file.display()
+    ));
+    let mut command = world.command(&["exec", "--", "true"]);
+    command.env("AWSMFA_PROCESS_TIMEOUT", "2");
+    let started = Instant::now();
+    let run = world.run_command(command);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    run.fails_with(
+        125,
+        "mfa_process of profile 'alice' did not finish within 2 s (AWSMFA_PROCESS_TIMEOUT)",
+    );
+    assert!(started_file.exists(), "mfa_process ran");
+    // The lock is free again: the next run with a code gets its session at once.
+    let started = Instant::now();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn an_mfa_process_that_leaves_a_program_holding_its_output_still_gives_its_code() {
+    let world = World::new();
+    world.write_config(&format!(
+        "{ALICE_CONFIG}mfa_process = sleep 20 2>/dev/null & echo {}\n",
+        code()
+    ));
+    let started = Instant::now();
+    world.run(&["exec", "--", "true"]).ok();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}

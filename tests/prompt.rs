@@ -130,3 +130,33 @@ fn a_run_in_the_background_does_not_ask_and_is_not_stopped() {
     terminal.exp_string("status=125").unwrap();
     assert_eq!(world.sts.count("GetSessionToken"), 0);
 }
+
+#[test]
+fn a_signal_at_the_prompt_gives_the_terminal_back() {
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+    for signal in [
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        let world = World::new();
+        let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+        let handle = terminal.process().get_file_handle().unwrap();
+        terminal.exp_string(PROMPT).unwrap();
+        let flags = tcgetattr(&handle).unwrap().local_flags;
+        assert!(
+            !flags.contains(LocalFlags::ICANON),
+            "the prompt reads key by key"
+        );
+        terminal.process_mut().signal(signal).unwrap();
+        match terminal.process().wait().unwrap() {
+            WaitStatus::Signaled(_, got, _) => assert_eq!(got, signal),
+            other => panic!("{signal}: not ended by the signal: {other:?}"),
+        }
+        let flags = tcgetattr(&handle).unwrap().local_flags;
+        assert!(
+            flags.contains(LocalFlags::ICANON | LocalFlags::ISIG),
+            "{signal}: the terminal has its settings back: {flags:?}"
+        );
+        assert_eq!(world.sts.count("GetSessionToken"), 0);
+    }
+}
