@@ -540,3 +540,72 @@ fn used_code_digest(serial: &str, code: &str) -> String {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An entry file holding `bytes`, as a run of ours would have left it.
+    fn entry_file(dir: &Path, bytes: &[u8]) -> PathBuf {
+        let path = dir.join("entry.json");
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .unwrap();
+        file.write_all(bytes).unwrap();
+        path
+    }
+
+    /// Whatever an entry says, using it must not panic.
+    fn use_it(path: &Path) {
+        if let Ok(Some(entry)) = read_entry(path) {
+            let _ = entry.credentials.expiration();
+            let _ = entry.credentials.seconds_left(SystemTime::now());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_bytes_are_read_or_refused(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let dir = tempfile::tempdir().unwrap();
+            use_it(&entry_file(dir.path(), &bytes));
+        }
+
+        #[test]
+        fn any_values_in_an_entry_are_read_or_refused(
+            version in prop_oneof![Just(VERSION), any::<u32>()],
+            expires_at in prop_oneof![any::<u64>(), Just(u64::MAX), Just(0u64), Just(253_402_300_800u64)],
+            profile in ".{0,40}",
+            key in "\\PC{0,40}",
+            kind in prop_oneof![Just("session".to_owned()), Just("role".to_owned()), ".{0,8}"],
+        ) {
+            let json = serde_json::json!({
+                "version": version, "profile": profile, "kind": kind, "mfa_serial": "m",
+                "access_key_id": key, "secret_access_key": "s", "session_token": "t",
+                "expires_at": expires_at,
+            });
+            let dir = tempfile::tempdir().unwrap();
+            use_it(&entry_file(dir.path(), json.to_string().as_bytes()));
+        }
+    }
+
+    #[test]
+    fn hostile_shapes_are_refused_quickly() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = "[".repeat(60_000);
+        let started = std::time::Instant::now();
+        assert!(read_entry(&entry_file(dir.path(), deep.as_bytes())).is_err());
+        let big = vec![b' '; MAX_ENTRY_SIZE as usize + 1];
+        assert_eq!(
+            read_entry(&entry_file(dir.path(), &big)).err().as_deref(),
+            Some("it is too large")
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}
