@@ -85,7 +85,7 @@ impl Supervisor {
         let child = command.spawn().map_err(|e| {
             let shown = program.argv[0].to_string_lossy().into_owned();
             match e.kind() {
-                std::io::ErrorKind::NotFound => Error::CommandNotFound(shown),
+                std::io::ErrorKind::NotFound => Error::not_found(shown),
                 _ => Error::CommandNotRunnable {
                     command: shown,
                     reason: crate::io_reason(&e),

@@ -14,9 +14,10 @@ Exit status: exec exits with the command's status, or 125 when awsmfa fails \
 (configuration, MFA, STS, cache), 126 when the command cannot be run, 127 when it \
 is not found. The other commands exit 0 on success and 1 on failure. Usage errors: 2.
 
-Environment: AWS_PROFILE, AWS_DEFAULT_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, \
-AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, \
-AWSMFA_TOKEN_CODE, AWSMFA_DURATION, AWSMFA_MIN_TTL, AWSMFA_CACHE_DIR.
+Environment: AWS_PROFILE, AWS_DEFAULT_PROFILE, AWSMFA_PROFILE, AWS_REGION, \
+AWS_DEFAULT_REGION, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL_STS, \
+AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SIGNIN, AWSMFA_TOKEN_CODE, AWSMFA_DURATION, AWSMFA_MIN_TTL, \
+AWSMFA_CACHE_DIR, AWSMFA_LOCK_TIMEOUT, AWSMFA_PROCESS_TIMEOUT, BROWSER. See man awsmfa.
 
 Files: ~/.aws/config and ~/.aws/credentials (keys: mfa_serial, region, \
 duration_seconds, role_arn, source_profile, external_id, role_session_name, \
@@ -52,6 +53,8 @@ With no COMMAND it starts $SHELL. Exit status: the command's own, or 125 when aw
     Export(ExportArgs),
     /// Print the session as credential_process JSON (for ~/.aws/config)
     CredentialProcess(SessionArgs),
+    /// List the profiles awsmfa can use: IAM users and roles, with their MFA device (no secrets)
+    List(ListArgs),
     /// List the cached sessions (no secrets)
     Status(StatusArgs),
     /// Remove cached sessions: all of them, or those of one profile
@@ -71,7 +74,7 @@ The URL is a bearer secret: treat it like a password. A user profile cannot sign
 /// What every command that gets a session understands.
 #[derive(Args, Clone, Default)]
 pub struct SessionArgs {
-    /// Profile in ~/.aws/config [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, default]
+    /// Profile in ~/.aws/config [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, $AWSMFA_PROFILE, default]
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
@@ -83,7 +86,7 @@ pub struct SessionArgs {
     #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
     pub duration: Option<u64>,
 
-    /// Reuse a cached session only with this much time left [default: $AWSMFA_MIN_TTL, 15m]
+    /// Reuse a cached session only with this much time left, at most half its length [default: $AWSMFA_MIN_TTL, 15m]
     #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
     pub min_ttl: Option<u64>,
 
@@ -91,7 +94,7 @@ pub struct SessionArgs {
     #[arg(long)]
     pub refresh: bool,
 
-    /// The 6-digit MFA code [default: $AWSMFA_TOKEN_CODE, mfa_process, a prompt on the terminal]
+    /// The 6-digit MFA code (spaces are ignored) [default: $AWSMFA_TOKEN_CODE, mfa_process, a prompt on the terminal]
     #[arg(long, value_name = "CODE", value_parser = parse_secret, hide_default_value = true)]
     pub token_code: Option<Secret>,
 
@@ -110,11 +113,10 @@ pub struct ExecArgs {
     pub server: bool,
 
     /// The command and its arguments [default: $SHELL]
-    #[arg(
-        value_name = "COMMAND",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
+    // Words before the command that start with `-` are awsmfa's options (an
+    // unknown one is a usage error); from the command's first word, or
+    // after `--`, every word is the command's.
+    #[arg(value_name = "COMMAND", trailing_var_arg = true)]
     pub command: Vec<OsString>,
 }
 
@@ -152,6 +154,17 @@ pub struct LoginArgs {
     /// Print the sign-in URL instead of opening a browser
     #[arg(long)]
     pub stdout: bool,
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print every profile name in the files, one a line (for shell completion)
+    #[arg(long, hide = true, conflicts_with = "json")]
+    pub names: bool,
 }
 
 #[derive(Args)]
@@ -248,5 +261,29 @@ mod tests {
         };
         assert_eq!(args.session.profile.as_deref(), Some("prod"));
         assert_eq!(args.command, ["aws", "--profile", "x"]);
+        // Without `--`, from the command's first word on.
+        let cli = Cli::try_parse_from(["awsmfa", "exec", "-v", "aws", "--profile", "x", "--", "y"])
+            .unwrap();
+        let Command::Exec(args) = cli.command else {
+            panic!("not exec")
+        };
+        assert!(args.session.verbose);
+        assert_eq!(args.command, ["aws", "--profile", "x", "--", "y"]);
+    }
+
+    #[test]
+    fn unknown_options_before_the_command_are_usage_errors() {
+        for argv in [
+            &["awsmfa", "exec", "--profle", "prod", "--", "aws"][..],
+            &["awsmfa", "exec", "--no-such-flag", "--", "true"],
+            &["awsmfa", "exec", "-x", "true"],
+        ] {
+            let error = Cli::try_parse_from(argv).err().expect("a usage error");
+            assert_eq!(
+                error.kind(),
+                clap::error::ErrorKind::UnknownArgument,
+                "{argv:?}"
+            );
+        }
     }
 }

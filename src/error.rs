@@ -36,8 +36,11 @@ pub enum Error {
     #[error("{0}")]
     Cache(String),
     /// The command to run is not on PATH.
-    #[error("{0}: command not found")]
-    CommandNotFound(String),
+    #[error("{command}: command not found")]
+    CommandNotFound {
+        command: String,
+        hint: Option<String>,
+    },
     /// The command exists but cannot be started.
     #[error("{command}: {reason}")]
     CommandNotRunnable { command: String, reason: String },
@@ -69,9 +72,17 @@ impl Error {
         }
     }
 
+    /// A command that is not on PATH.
+    pub fn not_found(command: String) -> Self {
+        Error::CommandNotFound {
+            command,
+            hint: None,
+        }
+    }
+
     pub fn hint(&self) -> Option<&str> {
         match self {
-            Error::Config { hint, .. } => hint.as_deref(),
+            Error::Config { hint, .. } | Error::CommandNotFound { hint, .. } => hint.as_deref(),
             Error::MfaRejected { .. } => Some("check the device and wait for a fresh code"),
             _ => None,
         }
@@ -80,7 +91,7 @@ impl Error {
     /// The status `awsmfa exec` exits with, as `env(1)` does.
     pub fn exec_status(&self) -> u8 {
         match self {
-            Error::CommandNotFound(_) => 127,
+            Error::CommandNotFound { .. } => 127,
             Error::CommandNotRunnable { .. } => 126,
             _ => 125,
         }

@@ -26,7 +26,7 @@ pub fn find(mut argv: Vec<OsString>, env: &dyn Fn(&str) -> Option<OsString>) -> 
     let path = if name.as_bytes().contains(&b'/') {
         let path = PathBuf::from(&name);
         if !path.exists() {
-            return Err(Error::CommandNotFound(shown()));
+            return Err(Error::not_found(shown()));
         }
         path
     } else {
@@ -40,7 +40,7 @@ pub fn find(mut argv: Vec<OsString>, env: &dyn Fn(&str) -> Option<OsString>) -> 
                     reason: "permission denied".into(),
                 });
             }
-            Err(_) => return Err(Error::CommandNotFound(shown())),
+            Err(_) => return Err(Error::not_found(shown())),
         }
     };
     let not_runnable = |reason: &str| Error::CommandNotRunnable {
@@ -113,7 +113,7 @@ pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
         return not_runnable(errno.desc());
     }
     match errno {
-        nix::errno::Errno::ENOENT => Error::CommandNotFound(shown),
+        nix::errno::Errno::ENOENT => Error::not_found(shown),
         errno => not_runnable(&errno.desc().to_lowercase()),
     }
 }

@@ -5,10 +5,12 @@
 
 pub mod child;
 pub mod cli;
+pub mod completions;
 pub mod env;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod list;
 pub mod login;
 pub mod mfa;
 pub mod profile;

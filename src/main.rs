@@ -2,13 +2,13 @@
 //! stderr and an exit status.
 
 use awsmfa::cli::{
-    ClearArgs, Cli, Command, ExecArgs, ExportArgs, LoginArgs, SessionArgs, StatusArgs,
+    ClearArgs, Cli, Command, ExecArgs, ExportArgs, ListArgs, LoginArgs, SessionArgs, StatusArgs,
 };
 use awsmfa::error::{Error, Result};
 use awsmfa::profile::{Files, Plan, Request};
 use awsmfa::session::cache::Cache;
 use awsmfa::session::{self, Credentials, Endpoint, Options};
-use awsmfa::{env, exec, export, login, mfa, server, status};
+use awsmfa::{completions, env, exec, export, list, login, mfa, server, status};
 use clap::{CommandFactory, Parser};
 use std::io::Write;
 use std::process::ExitCode;
@@ -18,7 +18,7 @@ use std::time::SystemTime;
 const DEFAULT_MIN_TTL: u64 = 15 * 60;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_args();
     let is_exec = matches!(cli.command, Command::Exec(_));
     let result = match cli.command {
         Command::Exec(args) => run_exec(args),
@@ -27,10 +27,9 @@ fn main() -> ExitCode {
         Command::Status(args) => run_status(&args),
         Command::Clear(args) => run_clear(&args),
         Command::Login(args) => run_login(&args),
+        Command::List(args) => run_list(&args),
         Command::Completions(args) => {
-            let mut out = Vec::new();
-            clap_complete::generate(args.shell, &mut Cli::command(), "awsmfa", &mut out);
-            print(&out)
+            completions::script(args.shell).and_then(|text| print(text.as_bytes()))
         }
     };
     match result {
@@ -45,13 +44,78 @@ fn main() -> ExitCode {
     }
 }
 
+/// The command line, or a usage error in awsmfa's words: one line, at most
+/// a hint, exit status 2. Help and version go out as clap writes them.
+fn parse_args() -> Cli {
+    use clap::error::ErrorKind;
+    let error = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(error) => error,
+    };
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let text = error.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let rest: Vec<&str> = lines.collect();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    // "the following required arguments were not provided:" lists them below.
+    let message = match (first.strip_suffix(':'), rest.first()) {
+        (Some(head), Some(what)) => format!("{head}: {what}"),
+        _ => first.to_owned(),
+    };
+    // clap's tip (a similar option or value), else the values it takes, else
+    // where the help is. A tip about `--` would only confuse here.
+    let tip = rest
+        .iter()
+        .find_map(|line| line.strip_prefix("tip: "))
+        .filter(|tip| !tip.starts_with("to pass"));
+    let values = rest.iter().find_map(|line| {
+        line.strip_prefix("[possible values: ")
+            .and_then(|v| v.strip_suffix(']'))
+    });
+    let subcommand = std::env::args()
+        .nth(1)
+        .filter(|word| Cli::command().find_subcommand(word).is_some());
+    let hint = match (tip, values) {
+        (Some(tip), _) => tip.to_owned(),
+        (None, Some(values)) => format!("possible values: {values}"),
+        (None, None) => match subcommand {
+            Some(name) => format!("see 'awsmfa {name} --help'"),
+            None => "see 'awsmfa --help'".to_owned(),
+        },
+    };
+    eprintln!("awsmfa: {message}");
+    eprintln!("hint: {hint}");
+    std::process::exit(2)
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
 fn run_exec(args: ExecArgs) -> Result<()> {
     // Found first, so that a typo costs no MFA code.
-    let program = exec::find(args.command, &|name| std::env::var_os(name))?;
+    let program =
+        exec::find(args.command, &|name| std::env::var_os(name)).map_err(|e| match e {
+            // The aws-vault habit `awsmfa exec PROFILE -- …`.
+            Error::CommandNotFound {
+                command,
+                hint: None,
+            } if is_profile(&command) => Error::CommandNotFound {
+                hint: Some(format!(
+                    "to use profile '{command}', write --profile {command}"
+                )),
+                command,
+            },
+            e => e,
+        })?;
     let setup = Setup::new(&args.session)?;
     let credentials = setup.get()?;
     if args.server {
@@ -72,6 +136,22 @@ fn run_exec(args: ExecArgs) -> Result<()> {
         &program,
         env::child_env(std::env::vars_os(), vars),
     ))
+}
+
+/// Whether `name` is a profile in the user's files.
+fn is_profile(name: &str) -> bool {
+    Files::load(&var).is_ok_and(|files| files.names().contains(&name))
+}
+
+fn run_list(args: &ListArgs) -> Result<()> {
+    let files = Files::load(&var)?;
+    if args.names {
+        let names: String = files.names().iter().map(|n| format!("{n}\n")).collect();
+        return print(names.as_bytes());
+    }
+    let cache = Cache::new(&var)?;
+    let text = list::list(&files, &cache, args.json, SystemTime::now())?;
+    print(text.as_bytes())
 }
 
 fn run_export(args: ExportArgs) -> Result<()> {

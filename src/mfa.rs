@@ -23,10 +23,11 @@ pub const TERMINAL_TRIES: u32 = 3;
 pub struct MfaCode(Secret);
 
 impl MfaCode {
-    /// Six ASCII digits after trimming white space; `origin` says where the
+    /// Six ASCII digits once white space is removed (`123 456`, as
+    /// authenticator apps show codes, is `123456`); `origin` says where the
     /// text came from, for the message, which never repeats the text.
     pub fn parse(text: &str, origin: &str) -> Result<MfaCode> {
-        let code = text.trim();
+        let code: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
             Ok(MfaCode(Secret::new(code)))
         } else {
@@ -337,7 +338,20 @@ mod tests {
     #[test]
     fn six_digits_only() {
         assert_eq!(MfaCode::parse(" 012345\n", "t").unwrap().expose(), "012345");
-        for bad in ["12345", "1234567", "abcdef", "12 456", "١٢٣٤٥٦", ""] {
+        assert_eq!(MfaCode::parse("123 456", "t").unwrap().expose(), "123456");
+        assert_eq!(
+            MfaCode::parse("\t12 34 56 ", "t").unwrap().expose(),
+            "123456"
+        );
+        for bad in [
+            "12345",
+            "1234567",
+            "abcdef",
+            "12 456",
+            "123 4567",
+            "١٢٣٤٥٦",
+            "",
+        ] {
             let err = MfaCode::parse(bad, "--token-code").unwrap_err();
             assert_eq!(
                 err.to_string(),

@@ -99,6 +99,9 @@ impl Request {
             .map(str::to_owned)
             .or_else(|| non_empty("AWS_PROFILE"))
             .or_else(|| non_empty("AWS_DEFAULT_PROFILE"))
+            // Set by an enclosing `awsmfa exec` or an evaluated `awsmfa
+            // export`, both of which remove AWS_PROFILE.
+            .or_else(|| non_empty("AWSMFA_PROFILE"))
             .unwrap_or_else(|| "default".to_owned());
         let region = region
             .map(str::to_owned)
@@ -199,6 +202,9 @@ impl Files {
             self.get(user_name, "aws_access_key_id"),
             self.get(user_name, "aws_secret_access_key"),
         ) else {
+            if let Some(error) = self.other_kind(user_name, &of) {
+                return Err(error);
+            }
             return Err(Error::config_with_hint(
                 format!("{of} has no long-term keys (aws_access_key_id and aws_secret_access_key)"),
                 format!(
@@ -295,17 +301,35 @@ impl Files {
                     self.config.display(),
                     self.credentials.display()
                 ),
-                "choose one with --profile or AWS_PROFILE",
+                self.other_profiles_hint(profile),
             ));
         }
         let mut chain = vec![profile.to_owned()];
         let mut current = profile;
         while self.get(current, "role_arn").is_some() {
             let Some(source) = self.get(current, "source_profile") else {
-                return Err(Error::config(format!(
-                    "profile '{current}' has role_arn but no source_profile; \
-                     awsmfa needs a source profile with an IAM user's keys"
-                )));
+                let from = match (
+                    self.get(current, "credential_source"),
+                    self.get(current, "web_identity_token_file"),
+                ) {
+                    (Some(source), _) => {
+                        format!("credential_source = {source}, not a source_profile")
+                    }
+                    (None, Some(_)) => {
+                        "web_identity_token_file (a web identity role), not a source_profile"
+                            .to_owned()
+                    }
+                    (None, None) => "no source_profile".to_owned(),
+                };
+                return Err(Error::config_with_hint(
+                    format!(
+                        "profile '{current}' is a role profile with {from}; awsmfa assumes \
+                         roles on the MFA session of a source_profile with an IAM user's keys"
+                    ),
+                    self.user_profiles_hint(
+                        "add source_profile = USER to the profile, with an IAM user profile",
+                    ),
+                ));
             };
             if chain.iter().any(|p| p == source) {
                 chain.push(source.to_owned());
@@ -315,16 +339,109 @@ impl Files {
                 )));
             }
             if !self.profiles.contains_key(source) {
-                return Err(Error::config(format!(
-                    "profile '{current}' names source_profile '{source}', which is not in {} or {}",
-                    self.config.display(),
-                    self.credentials.display()
-                )));
+                return Err(Error::config_with_hint(
+                    format!(
+                        "profile '{current}' names source_profile '{source}', which is not in {} or {}",
+                        self.config.display(),
+                        self.credentials.display()
+                    ),
+                    self.other_profiles_hint(source),
+                ));
             }
             chain.push(source.to_owned());
             current = source;
         }
         Ok(chain)
+    }
+
+    /// Every profile name in the files, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The error for a profile whose credentials come from somewhere other
+    /// than long-term keys. Adding keys to it would be wrong advice.
+    fn other_kind(&self, name: &str, of: &str) -> Option<Error> {
+        let has = |key: &str| self.get(name, key).is_some();
+        let what = if let Some(command) = self.get(name, "credential_process") {
+            // `credential_process = awsmfa credential-process --profile USER`:
+            // that user profile is the one to use.
+            if let Some(user) = awsmfa_profile(command) {
+                return Some(Error::config_with_hint(
+                    format!(
+                        "{of} gets its credentials from awsmfa credential-process for profile \
+                         '{user}'; awsmfa gets sessions from that profile itself"
+                    ),
+                    format!("use --profile {user}"),
+                ));
+            }
+            "gets its credentials from credential_process"
+        } else if has("sso_session") || has("sso_start_url") {
+            "is an IAM Identity Center (SSO) profile, whose sessions come from aws sso login"
+        } else if has("web_identity_token_file") {
+            "gets its credentials from a web identity token"
+        } else if has("credential_source") {
+            "gets its credentials from credential_source"
+        } else {
+            return None;
+        };
+        Some(Error::config_with_hint(
+            format!(
+                "{of} {what}, not from an IAM user's long-term keys, so MFA sessions do not apply"
+            ),
+            self.user_profiles_hint(
+                "awsmfa needs an IAM user profile with long-term keys and mfa_serial",
+            ),
+        ))
+    }
+
+    /// The profiles that hold an IAM user's long-term keys.
+    fn user_profiles(&self) -> Vec<&str> {
+        self.names()
+            .into_iter()
+            .filter(|p| {
+                self.get(p, "aws_access_key_id").is_some()
+                    && self.get(p, "aws_secret_access_key").is_some()
+                    && self.get(p, "aws_session_token").is_none()
+            })
+            .collect()
+    }
+
+    fn user_profiles_hint(&self, otherwise: &str) -> String {
+        match self.user_profiles().as_slice() {
+            [] => otherwise.to_owned(),
+            [one] => format!("use the IAM user profile '{one}': --profile {one}"),
+            many => format!("IAM user profiles here: {}", many.join(", ")),
+        }
+    }
+
+    /// For a profile name that is not there: the nearest one, and the list.
+    fn other_profiles_hint(&self, missing: &str) -> String {
+        let names = self.names();
+        if names.is_empty() {
+            return format!(
+                "there are no profiles in {} or {}",
+                self.config.display(),
+                self.credentials.display()
+            );
+        }
+        let nearest = names
+            .iter()
+            .map(|name| (strsim::jaro_winkler(missing, name), *name))
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, name)| name);
+        let listed = if names.len() > 12 {
+            format!("{}, … ({} in all)", names[..12].join(", "), names.len())
+        } else {
+            names.join(", ")
+        };
+        match nearest {
+            Some(name) => format!("did you mean '{name}'? profiles: {listed}"),
+            None => format!("profiles: {listed}"),
+        }
     }
 
     fn duration_setting(&self, profile: &str) -> Option<Result<u64>> {
@@ -335,6 +452,25 @@ impl Files {
             ))
         }))
     }
+}
+
+/// The profile named in `awsmfa credential-process --profile NAME`.
+fn awsmfa_profile(command: &str) -> Option<&str> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let program = words.first()?;
+    if !(program.ends_with("/awsmfa") || *program == "awsmfa")
+        || !words.contains(&"credential-process")
+    {
+        return None;
+    }
+    words
+        .iter()
+        .enumerate()
+        .find_map(|(i, word)| match word.strip_prefix("--profile") {
+            Some("") => words.get(i + 1).copied(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        })
 }
 
 fn check_duration(seconds: u64, range: std::ops::RangeInclusive<u64>, what: &str) -> Result<()> {

@@ -21,10 +21,15 @@ pub fn list(cache: &Cache, min_ttl: u64, json: bool, now: SystemTime) -> Result<
             }
         };
         let left = entry.credentials.seconds_left(now);
+        // The rule a run applies: at most half the session's own length.
+        let min_ttl = entry.duration.map_or(min_ttl, |duration| {
+            crate::session::min_ttl(min_ttl, duration)
+        });
         let usable = left >= min_ttl as i64;
         rows.push(vec![
             entry.profile.clone(),
             entry.kind.name().to_owned(),
+            length(entry.duration),
             entry.credentials.expiration(),
             crate::human_seconds(left),
             if usable { "yes" } else { "no" }.to_owned(),
@@ -35,6 +40,7 @@ pub fn list(cache: &Cache, min_ttl: u64, json: bool, now: SystemTime) -> Result<
             "kind": entry.kind.name(),
             "role_arn": entry.role_arn,
             "mfa_serial": entry.mfa_serial,
+            "duration_seconds": entry.duration,
             "expiration": entry.credentials.expiration(),
             "seconds_left": left.max(0),
             "usable": usable,
@@ -49,7 +55,9 @@ pub fn list(cache: &Cache, min_ttl: u64, json: bool, now: SystemTime) -> Result<
     if rows.is_empty() {
         return Ok(format!("no cached sessions in {}\n", cache.dir().display()));
     }
-    let header = ["PROFILE", "KIND", "EXPIRES", "LEFT", "USABLE", "ROLE"];
+    let header = [
+        "PROFILE", "KIND", "LENGTH", "EXPIRES", "LEFT", "USABLE", "ROLE",
+    ];
     Ok(table(&header, &rows))
 }
 
@@ -61,22 +69,27 @@ pub fn clear(cache: &Cache, profile: Option<&str>, verbose: bool) -> Result<Stri
             (Ok(entry), Some(name)) if entry.profile != name => continue,
             (Err(_), Some(_)) => continue,
             (Ok(entry), _) => format!(
-                "profile '{}' ({}{})",
+                "profile '{}' ({}{}{})",
                 entry.profile,
                 entry.kind.describe(),
                 entry
                     .role_arn
                     .as_deref()
                     .map(|arn| format!(" {arn}"))
+                    .unwrap_or_default(),
+                entry
+                    .duration
+                    .map(|d| format!(", {}", length(Some(d))))
                     .unwrap_or_default()
             ),
             (Err(_), None) => format!("unreadable entry {}", path.display()),
         };
         cache.remove(&path)?;
         if verbose {
-            eprintln!("awsmfa: removed {}", path.display());
+            out.push_str(&format!("removed {described}: {}\n", path.display()));
+        } else {
+            out.push_str(&format!("removed {described}\n"));
         }
-        out.push_str(&format!("removed {described}\n"));
     }
     if profile.is_none() {
         cache.remove_orphan_locks();
@@ -90,8 +103,17 @@ pub fn clear(cache: &Cache, profile: Option<&str>, verbose: bool) -> Result<Stri
     Ok(out)
 }
 
+/// A session length as `12h`, `15m`, `1h 30m`; `-` when not recorded.
+fn length(seconds: Option<u64>) -> String {
+    match seconds {
+        Some(s) if s % 3600 == 0 => format!("{}h", s / 3600),
+        Some(s) => crate::human_seconds(s as i64).replace(" 0m", "h"),
+        None => "-".to_owned(),
+    }
+}
+
 /// Columns padded to their widest cell; a one-cell row stands alone.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows.iter().filter(|r| r.len() == header.len()) {
         for (width, cell) in widths.iter_mut().zip(row) {

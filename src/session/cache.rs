@@ -92,6 +92,9 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_arn: Option<String>,
     pub mfa_serial: String,
+    /// The session length asked for, in seconds (absent in older entries).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<u64>,
     #[serde(flatten)]
     pub credentials: Credentials,
 }
@@ -110,6 +113,7 @@ impl Entry {
             kind,
             role_arn: role_arn.map(str::to_owned),
             mfa_serial: mfa_serial.to_owned(),
+            duration: None,
             credentials,
         }
     }

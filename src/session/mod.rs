@@ -63,8 +63,16 @@ pub fn get(plan: &Plan, cache: &Cache, options: &Options) -> Result<Credentials>
         cache,
         options,
         keys: keys(plan),
+        why: Default::default(),
     };
     run.level(plan.roles.len(), options.refresh)
+}
+
+/// The minimum time to live for a session of `duration` seconds: `asked`,
+/// but never more than half the session, so that a short session (15 min)
+/// is still reused.
+pub fn min_ttl(asked: u64, duration: u64) -> u64 {
+    asked.min(duration / 2)
 }
 
 /// The cache key of each level: the user's session, then each role outward.
@@ -103,32 +111,48 @@ struct Run<'a> {
     cache: &'a Cache,
     options: &'a Options,
     keys: Vec<SessionKey>,
+    /// Why the session being made is needed, for the prompt.
+    why: std::cell::RefCell<String>,
 }
 
 impl Run<'_> {
     /// Credentials at `level`: 0 is the user's MFA session, n the n-th role.
     fn level(&self, level: usize, refresh: bool) -> Result<Credentials> {
         let key = &self.keys[level];
-        let (profile, kind, role_arn) = match level {
-            0 => (&self.plan.user.profile, Kind::Session, None),
+        let (profile, kind, role_arn, duration) = match level {
+            0 => (
+                &self.plan.user.profile,
+                Kind::Session,
+                None,
+                self.plan.user.duration,
+            ),
             n => {
                 let role = &self.plan.roles[n - 1];
-                (&role.profile, Kind::Role, Some(role.arn.as_str()))
+                (
+                    &role.profile,
+                    Kind::Role,
+                    Some(role.arn.as_str()),
+                    role.duration,
+                )
             }
         };
-        if !refresh && let Some(credentials) = self.fresh(key, profile, true) {
+        let min_ttl = min_ttl(self.options.min_ttl, duration);
+        if refresh {
+            self.because(format!("--refresh asks for a new {}", kind.describe()));
+        } else if let Some(credentials) = self.fresh(key, profile, kind, min_ttl, true) {
             return Ok(credentials);
         }
         let _lock = self.cache.lock(key, profile)?;
         // Another run may have stored a session while this one waited.
-        if !refresh && let Some(credentials) = self.fresh(key, profile, false) {
+        if !refresh && let Some(credentials) = self.fresh(key, profile, kind, min_ttl, false) {
             return Ok(credentials);
         }
         let credentials = match level {
             0 => self.new_user_session()?,
             n => self.new_role_session(n)?,
         };
-        let entry = Entry::new(profile, kind, role_arn, &self.plan.mfa.serial, credentials);
+        let mut entry = Entry::new(profile, kind, role_arn, &self.plan.mfa.serial, credentials);
+        entry.duration = Some(duration);
         // The code is spent: a session that cannot be cached is still used.
         if let Err(e) = self.cache.store(key, &entry) {
             eprintln!("awsmfa: warning: {e}; the session is not cached");
@@ -141,23 +165,43 @@ impl Run<'_> {
         Ok(entry.credentials)
     }
 
-    /// The cached credentials under `key`, if they last `min_ttl` more.
-    /// `warn`: say why an entry that is there cannot be used.
-    fn fresh(&self, key: &SessionKey, profile: &str, warn: bool) -> Option<Credentials> {
+    /// The cached credentials under `key`, if they last `min_ttl` more;
+    /// else notes why not. `warn`: say why an entry that is there cannot be used.
+    fn fresh(
+        &self,
+        key: &SessionKey,
+        profile: &str,
+        kind: Kind,
+        min_ttl: u64,
+        warn: bool,
+    ) -> Option<Credentials> {
         let entry = match self.cache.load(key) {
-            Ok(entry) => entry?,
+            Ok(Some(entry)) => entry,
+            Ok(None) => {
+                self.because(format!(
+                    "no {} is cached for profile '{profile}'",
+                    kind.describe()
+                ));
+                return None;
+            }
             Err(why) => {
                 if warn {
                     self.cache.warn_unusable(key, &why);
                 }
+                self.because(format!(
+                    "the cached {} of profile '{profile}' cannot be used",
+                    kind.describe()
+                ));
                 return None;
             }
         };
         let left = entry.credentials.seconds_left(SystemTime::now());
-        if left < self.options.min_ttl as i64 {
-            self.say(&format!(
-                "profile '{profile}': the cached session has {left} s left, less than the minimum {} s",
-                self.options.min_ttl
+        if left < min_ttl as i64 {
+            self.because(format!(
+                "the cached {} of profile '{profile}' has {} left, less than the minimum {}",
+                kind.describe(),
+                crate::human_seconds(left),
+                crate::human_seconds(min_ttl as i64)
             ));
             return None;
         }
@@ -168,6 +212,13 @@ impl Run<'_> {
             crate::human_seconds(left)
         ));
         Some(entry.credentials)
+    }
+
+    /// Notes why a new session is needed; `-v` says it at once, a prompt
+    /// says it before asking for a code.
+    fn because(&self, why: String) {
+        self.say(&why);
+        *self.why.borrow_mut() = why;
     }
 
     fn new_user_session(&self) -> Result<Credentials> {
@@ -218,6 +269,12 @@ impl Run<'_> {
         if self.plan.direct_role() {
             // Longer than STS allows a role assumed with a session: go
             // straight from the long-term keys, with a code of its own.
+            self.because(format!(
+                "profile '{}' asks for a {} role session, longer than STS's one-hour limit for \
+                 chained roles: the role is assumed directly, with a code of its own",
+                role.profile,
+                crate::human_seconds(role.duration as i64)
+            ));
             return self.with_code(&role.profile, |code| {
                 self.say(&format!(
                     "profile '{}': calling STS AssumeRole with MFA at {}",
@@ -264,6 +321,10 @@ impl Run<'_> {
             profile,
         )?;
         let tries = if source.is_terminal() {
+            let why = self.why.borrow().clone();
+            if !why.is_empty() && !self.options.verbose {
+                source.say(&why);
+            }
             mfa::TERMINAL_TRIES
         } else {
             1
