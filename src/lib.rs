@@ -2,14 +2,19 @@
 //!
 //! A run flows through the modules in this order:
 //! `cli` → `profile` → `session` (cache hit, or lock + `mfa` + STS) → `env` → `exec`.
+//!
+//! Two programs share this library: `awsmfa` (`fast`) serves cache hits and
+//! hands everything else to `awsmfa-full` (`commands`), which does it all.
 
 pub mod child;
 pub mod cli;
+pub mod commands;
 pub mod completions;
 pub mod env;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod fast;
 pub mod list;
 pub mod login;
 pub mod mfa;

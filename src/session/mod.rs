@@ -68,6 +68,23 @@ pub fn get(plan: &Plan, cache: &Cache, options: &Options) -> Result<Credentials>
     run.level(plan.roles.len(), options.refresh)
 }
 
+/// Reuse a cached session only with this much left, unless told otherwise.
+pub const DEFAULT_MIN_TTL: u64 = 15 * 60;
+
+/// The credentials a run of `plan` gets from the cache alone, with no lock,
+/// code or message: the outermost level's, when they are good for `asked`
+/// more seconds (at most half their length).
+pub fn cached(plan: &Plan, cache: &Cache, asked: u64) -> Option<Credentials> {
+    let keys = keys(plan);
+    let duration = plan
+        .roles
+        .last()
+        .map_or(plan.user.duration, |role| role.duration);
+    let entry = cache.load(keys.last()?).ok()??;
+    let left = entry.credentials.seconds_left(SystemTime::now());
+    (left >= min_ttl(asked, duration) as i64).then_some(entry.credentials)
+}
+
 /// The minimum time to live for a session of `duration` seconds: `asked`,
 /// but never more than half the session, so that a short session (15 min)
 /// is still reused.
