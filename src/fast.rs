@@ -8,32 +8,50 @@
 //! It never prints, prompts or touches the network, and it links none of
 //! the SDK, TLS or async code: starting it costs little more than `env`.
 
-use crate::cli::{Cli, Command, SessionArgs};
+use crate::cli::{Command, SessionArgs};
 use crate::profile::{Files, Plan, Request};
 use crate::session::cache::Cache;
 use crate::session::{self, Credentials};
-use clap::Parser;
+use clap::{Args, FromArgMatches};
 use std::ffi::{CString, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStringExt;
-use std::process::ExitCode;
 
 /// The program that does everything, installed beside `awsmfa`.
 pub const FULL: &str = "awsmfa-full";
 
-/// Serves a cache hit, or hands the run to `awsmfa-full`.
-pub fn main() -> ExitCode {
-    if let Ok(cli) = Cli::try_parse()
-        && let Some(code) = serve(cli)
+/// Serves a cache hit, or hands the run to `awsmfa-full`; the exit status.
+pub fn main() -> u8 {
+    if let Some(command) = parse()
+        && let Some(status) = serve(command)
     {
-        return code;
+        return status;
     }
     hand_over()
 }
 
+/// The subcommands a cache hit can serve, parsed by their own definitions
+/// in `cli` (building the whole command line's definition would cost more
+/// than the rest of a hit); `None` for any other word or any error.
+fn parse() -> Option<Command> {
+    fn parsed<T: Args + FromArgMatches>(name: &'static str) -> Option<T> {
+        let matches = T::augment_args(clap::Command::new(name))
+            .try_get_matches_from(std::env::args_os().skip(1))
+            .ok()?;
+        T::from_arg_matches(&matches).ok()
+    }
+    let name = std::env::args_os().nth(1)?;
+    match name.to_str()? {
+        "exec" => parsed("exec").map(Command::Exec),
+        "export" => parsed("export").map(Command::Export),
+        "credential-process" => parsed("credential-process").map(Command::CredentialProcess),
+        _ => None,
+    }
+}
+
 /// The run, if it is a plain cache hit; `None` for anything else.
-fn serve(cli: Cli) -> Option<ExitCode> {
-    match cli.command {
+fn serve(command: Command) -> Option<u8> {
+    match command {
         Command::Exec(args) if !args.server => {
             let program = crate::exec::find(args.command, &|name| std::env::var_os(name)).ok()?;
             let (plan, credentials) = cached(&args.session)?;
@@ -93,16 +111,16 @@ fn cached(args: &SessionArgs) -> Option<(Plan, Credentials)> {
     Some((plan, credentials))
 }
 
-fn print(bytes: &[u8]) -> Option<ExitCode> {
+fn print(bytes: &[u8]) -> Option<u8> {
     let mut out = std::io::stdout().lock();
     // A failed write is the full program's to report.
     out.write_all(bytes).and_then(|()| out.flush()).ok()?;
-    Some(ExitCode::SUCCESS)
+    Some(0)
 }
 
 /// Replaces this process with `awsmfa-full`, with the same arguments and
 /// environment. Returns only if that cannot be done.
-fn hand_over() -> ExitCode {
+fn hand_over() -> u8 {
     let status = if std::env::args_os().nth(1).is_some_and(|a| a == "exec") {
         125
     } else {
@@ -115,7 +133,7 @@ fn hand_over() -> ExitCode {
                 "awsmfa: cannot find where awsmfa is installed: {}",
                 crate::io_reason(&e)
             );
-            return ExitCode::from(status);
+            return status;
         }
     };
     let cstring = |value: OsString| CString::new(value.into_vec()).ok();
@@ -135,5 +153,5 @@ fn hand_over() -> ExitCode {
     } else {
         eprintln!("awsmfa: an argument contains a NUL byte");
     }
-    ExitCode::from(status)
+    status
 }

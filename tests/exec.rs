@@ -444,3 +444,29 @@ fn the_command_gets_the_default_sigpipe_action() {
     assert_eq!(output.status.signal(), Some(13), "{output:?}");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+#[test]
+fn the_front_serves_a_hit_alone_and_names_its_partner_when_it_needs_it() {
+    let world = World::new();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
+    // awsmfa copied somewhere without awsmfa-full beside it.
+    let alone = world.home().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::copy(BIN, alone.join("awsmfa")).unwrap();
+    let front = alone.join("awsmfa");
+    // A cache hit needs nothing else.
+    let run = world
+        .run_command(world.program(&front, &["exec", "--", "sh", "-c", "echo $AWSMFA_PROFILE"]));
+    run.ok();
+    assert_eq!(run.stdout, "alice\n");
+    // Anything else does, and says so in one line and a hint.
+    let run = world.run_command(world.program(&front, &["exec", "-v", "--", "true"]));
+    run.fails_with(
+        125,
+        &format!("cannot run {}", alone.join("awsmfa-full").display()),
+    );
+    let run = world.run_command(world.program(&front, &["status"]));
+    assert_eq!(run.status, 1, "{}", run.stderr);
+}
