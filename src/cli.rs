@@ -59,6 +59,15 @@ With no COMMAND it starts $SHELL. Exit status: the command's own, or 125 when aw
     Status(StatusArgs),
     /// Remove cached sessions: all of them, or those of one profile
     Clear(ClearArgs),
+    /// Check everything a run depends on, and say what to fix (no code, no secrets)
+    #[command(
+        long_about = "Checks the AWS files, the profile and its MFA device, the shell's variables, \
+mfa_process, STS (reachable, and this machine's clock against STS's) and the cache, one line per \
+check: ok, warn or fail, what was checked, and what to do. It asks for no code, makes no signed \
+call and prints no secret, so its output can go into a bug report. Exit status: 0 when nothing \
+fails, 1 otherwise."
+    )]
+    Doctor(DoctorArgs),
     /// Open the AWS console signed in as a role profile, on the same MFA session
     #[command(
         long_about = "Opens the AWS console signed in as a role profile: the role's credentials \
@@ -144,6 +153,17 @@ pub enum Format {
     Dotenv,
     /// The credential_process JSON
     Json,
+}
+
+#[derive(Args)]
+pub struct DoctorArgs {
+    /// The profile to check [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, $AWSMFA_PROFILE, default]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Print JSON: one object per check (name, status, detail, hint)
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]

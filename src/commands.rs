@@ -2,13 +2,14 @@
 //! and turns an error into one line on stderr and an exit status.
 
 use crate::cli::{
-    ClearArgs, Cli, Command, ExecArgs, ExportArgs, ListArgs, LoginArgs, SessionArgs, StatusArgs,
+    ClearArgs, Cli, Command, DoctorArgs, ExecArgs, ExportArgs, ListArgs, LoginArgs, SessionArgs,
+    StatusArgs,
 };
 use crate::error::{Error, Result};
 use crate::profile::{Files, Plan, Request};
 use crate::session::cache::Cache;
 use crate::session::{self, Credentials, Endpoint, Options};
-use crate::{completions, env, exec, export, list, login, mfa, server, status};
+use crate::{completions, doctor, env, exec, export, list, login, mfa, server, status};
 use clap::{CommandFactory, Parser};
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ pub fn main() -> ExitCode {
         Command::Status(args) => run_status(&args),
         Command::Clear(args) => run_clear(&args),
         Command::Login(args) => run_login(&args),
+        Command::Doctor(args) => run_doctor(&args),
         Command::List(args) => run_list(&args),
         Command::Completions(args) => {
             completions::script(args.shell).and_then(|text| print(text.as_bytes()))
@@ -31,6 +33,7 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Reported) => ExitCode::FAILURE,
         Err(error) => {
             eprintln!("awsmfa: {error}");
             if let Some(hint) = error.hint() {
@@ -254,6 +257,21 @@ fn run_login(args: &LoginArgs) -> Result<()> {
         "awsmfa: opened the AWS console for profile '{}' with {browser}",
         setup.plan.profile
     );
+    Ok(())
+}
+
+fn run_doctor(args: &DoctorArgs) -> Result<()> {
+    use std::io::IsTerminal;
+    let checks = doctor::run(&doctor::Setup {
+        profile: args.profile.as_deref(),
+        env: &var,
+        now: SystemTime::now(),
+    });
+    let colour = std::io::stdout().is_terminal() && var("NO_COLOR").is_none_or(|v| v.is_empty());
+    print(doctor::render(&checks, args.json, colour)?.as_bytes())?;
+    if doctor::failed(&checks) {
+        return Err(Error::Reported);
+    }
     Ok(())
 }
 

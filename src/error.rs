@@ -50,6 +50,9 @@ pub enum Error {
     /// Console sign-in (`login`): the federation endpoint or the browser.
     #[error("{0}")]
     Signin(String),
+    /// A failure already reported in the output (doctor's failed checks).
+    #[error("see the report")]
+    Reported,
     /// Writing the output the user asked for failed.
     #[error("{0}")]
     Output(String),

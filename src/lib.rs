@@ -10,6 +10,7 @@ pub mod child;
 pub mod cli;
 pub mod commands;
 pub mod completions;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod exec;

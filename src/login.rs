@@ -10,6 +10,8 @@ use std::process::{Command, Stdio};
 
 /// Who the sign-in says it comes from.
 const ISSUER: &str = "awsmfa";
+/// How long the federation endpoint may take to answer.
+const FEDERATION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(25);
 
 /// A partition's sign-in and console addresses.
 #[derive(Debug, PartialEq, Eq)]
@@ -87,6 +89,8 @@ pub fn signin_url(
     let answer = session::fetch(
         &token_request(&federation, credentials, session_duration(plan)),
         &what,
+        FEDERATION_TIMEOUT,
+        Error::Signin,
     )?;
     if answer.status != 200 {
         return Err(Error::Signin(format!(

@@ -419,6 +419,33 @@ impl Cache {
         entries
     }
 
+    /// What killed runs left behind: temporary files older than a minute,
+    /// and lock files with no entry beside them (both harmless).
+    pub fn leftovers(&self) -> (usize, usize) {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return (0, 0);
+        };
+        let now = SystemTime::now();
+        let (mut temps, mut locks) = (0, 0);
+        for item in dir.flatten() {
+            let path = item.path();
+            let name = item.file_name().to_string_lossy().into_owned();
+            if name.starts_with(TEMP_PREFIX)
+                && item
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP)
+            {
+                temps += 1;
+            } else if name.ends_with(LOCK_SUFFIX)
+                && !path.with_extension(&ENTRY_SUFFIX[1..]).exists()
+            {
+                locks += 1;
+            }
+        }
+        (temps, locks)
+    }
+
     /// Removes lock files that have no entry beside them.
     pub fn remove_orphan_locks(&self) {
         let Ok(dir) = fs::read_dir(&self.dir) else {

@@ -274,48 +274,80 @@ fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     crate::without_os_error(&current.to_string()).to_lowercase()
 }
 
-/// What an endpoint beside STS answered to a GET.
+/// What an endpoint answered to a plain GET.
 pub struct Answer {
     pub status: u16,
+    /// The `Date` header, as sent.
+    pub date: Option<String>,
     pub body: Vec<u8>,
+    /// From sending the request to the last byte of the answer.
+    pub elapsed: Duration,
 }
 
-/// A GET to an endpoint beside STS (the console's federation endpoint),
-/// over the SDK's own HTTPS client, with the same timeouts as the STS calls.
-/// `url` may carry secrets in its query: errors name `what` instead.
-pub fn fetch(url: &str, what: &str) -> Result<Answer> {
+/// A GET to an endpoint beside STS (the console's federation endpoint), or
+/// an unsigned one to STS itself (`doctor`), over the SDK's own HTTPS
+/// client, with the STS calls' timeouts and no retries, given up after
+/// `within`. `url` may carry secrets in its query: errors name `what`
+/// instead, and say what went wrong in `error`'s words.
+pub fn fetch(
+    url: &str,
+    what: &str,
+    within: Duration,
+    error: fn(String) -> Error,
+) -> Result<Answer> {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
     use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-    let failed = |why: String| Error::Signin(format!("cannot reach {what}: {why}"));
+    let failed = |why: String| error(format!("cannot reach {what}: {why}"));
     let request = HttpRequest::get(url).map_err(|_| failed("the URL is not valid".into()))?;
     let settings = HttpConnectorSettings::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .read_timeout(ATTEMPT_TIMEOUT)
+        .connect_timeout(CONNECT_TIMEOUT.min(within))
+        .read_timeout(ATTEMPT_TIMEOUT.min(within))
         .build();
     let connector = aws_smithy_http_client::Connector::builder()
         .connector_settings(settings)
         .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
         .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
         .build();
+    let started = std::time::Instant::now();
     block_on(async {
-        let response = tokio::time::timeout(OPERATION_TIMEOUT, connector.call(request))
+        let response = tokio::time::timeout(within, connector.call(request))
             .await
-            .map_err(|_| failed("it timed out".into()))?
+            .map_err(|_| failed(format!("no answer within {} s", within.as_secs())))?
             .map_err(|e| {
                 failed(if e.is_timeout() {
-                    "it timed out".into()
+                    format!(
+                        "no answer within {} s",
+                        within.min(ATTEMPT_TIMEOUT).as_secs()
+                    )
                 } else {
                     innermost(&e)
                 })
             })?;
         let status = response.status().as_u16();
+        let date = response.headers().get("date").map(str::to_owned);
         let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
             .collect()
             .await
             .map_err(|e| failed(innermost(&e)))?
             .into_bytes()
             .to_vec();
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            date,
+            body,
+            elapsed: started.elapsed(),
+        })
     })?
+}
+
+impl Endpoint {
+    /// The URL of an unsigned GetCallerIdentity: STS refuses it, but its
+    /// answer says the endpoint is there, and what time it is there.
+    pub fn probe_url(&self) -> String {
+        format!(
+            "{}/?Action=GetCallerIdentity&Version=2011-06-15",
+            self.describe().trim_end_matches('/')
+        )
+    }
 }

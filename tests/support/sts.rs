@@ -70,6 +70,8 @@ struct State {
     /// Seconds that issued sessions and role credentials last, whatever was asked.
     session_lifetime: Option<u64>,
     role_lifetime: Option<u64>,
+    /// Seconds the stand-in's clock (its `Date` header) is ahead of ours.
+    clock_skew: i64,
 }
 
 #[derive(Clone)]
@@ -109,6 +111,7 @@ impl Sts {
             allow_reused_codes: false,
             session_lifetime: None,
             role_lifetime: None,
+            clock_skew: 0,
         }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -158,6 +161,11 @@ impl Sts {
         self.state.lock().unwrap().allow_reused_codes = true;
     }
 
+    /// The `Date` header says a time this many seconds from ours.
+    pub fn set_clock_skew(&self, seconds: i64) {
+        self.state.lock().unwrap().clock_skew = seconds;
+    }
+
     /// MFA sessions from now on expire this many seconds after they are issued.
     pub fn set_session_lifetime(&self, seconds: u64) {
         self.state.lock().unwrap().session_lifetime = Some(seconds);
@@ -197,7 +205,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         let Some(request) = read_request(&mut reader, &mut writer) else {
             return;
         };
-        let (fault, delay) = {
+        let (fault, delay, skew) = {
             let mut s = state.lock().unwrap();
             let params = form(&String::from_utf8_lossy(&request.body));
             s.calls.push(Call {
@@ -205,7 +213,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                 access_key_id: signing_key(&request),
                 params,
             });
-            (s.faults.pop_front(), s.delay)
+            (s.faults.pop_front(), s.delay, s.clock_skew)
         };
         std::thread::sleep(delay);
         let (status, body) = match fault {
@@ -223,8 +231,15 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             403 => "Forbidden",
             _ => "Internal Server Error",
         };
+        let date = httpdate::fmt_http_date(
+            SystemTime::now()
+                .checked_add(Duration::from_secs(skew.unsigned_abs()))
+                .filter(|_| skew >= 0)
+                .or_else(|| SystemTime::now().checked_sub(Duration::from_secs(skew.unsigned_abs())))
+                .unwrap(),
+        );
         let head = format!(
-            "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 4c1f0a1e-0000-0000-0000-000000000000\r\n\r\n",
+            "HTTP/1.1 {status} {reason}\r\nDate: {date}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 4c1f0a1e-0000-0000-0000-000000000000\r\n\r\n",
             body.len()
         );
         if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body.as_bytes()).is_err()
