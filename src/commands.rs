@@ -16,9 +16,30 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 pub fn main() -> ExitCode {
+    crate::protect_process();
     let cli = parse_args();
     let is_exec = matches!(cli.command, Command::Exec(_));
-    let result = match cli.command {
+    let result = match (crate::non_utf8_var(), cli.command) {
+        (Some(name), _) => Err(Error::config(format!(
+            "{name} is not valid UTF-8; awsmfa cannot use its value"
+        ))),
+        (None, command) => run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Reported) => ExitCode::FAILURE,
+        Err(error) => {
+            crate::say!("awsmfa: {error}");
+            if let Some(hint) = error.hint() {
+                crate::say!("hint: {hint}");
+            }
+            ExitCode::from(if is_exec { error.exec_status() } else { 1 })
+        }
+    }
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
         Command::Exec(args) => run_exec(args),
         Command::Export(args) => run_export(args),
         Command::CredentialProcess(args) => run_credential_process(&args),
@@ -29,17 +50,6 @@ pub fn main() -> ExitCode {
         Command::List(args) => run_list(&args),
         Command::Completions(args) => {
             completions::script(args.shell).and_then(|text| print(text.as_bytes()))
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Error::Reported) => ExitCode::FAILURE,
-        Err(error) => {
-            eprintln!("awsmfa: {error}");
-            if let Some(hint) = error.hint() {
-                eprintln!("hint: {hint}");
-            }
-            ExitCode::from(if is_exec { error.exec_status() } else { 1 })
         }
     }
 }
@@ -91,8 +101,8 @@ fn parse_args() -> Cli {
             None => "see 'awsmfa --help'".to_owned(),
         },
     };
-    eprintln!("awsmfa: {message}");
-    eprintln!("hint: {hint}");
+    crate::say!("awsmfa: {message}");
+    crate::say!("hint: {hint}");
     std::process::exit(2)
 }
 
@@ -199,7 +209,7 @@ impl Setup {
         let cache = Cache::new(&var)?;
         if args.verbose {
             let roles: Vec<&str> = plan.roles.iter().map(|r| r.arn.as_str()).collect();
-            eprintln!(
+            crate::say!(
                 "awsmfa: profile '{}': IAM user profile '{}', MFA device {}{}; cache {}",
                 plan.profile,
                 plan.user.profile,
@@ -253,7 +263,7 @@ fn run_login(args: &LoginArgs) -> Result<()> {
         return print(format!("{url}\n").as_bytes());
     }
     let browser = login::open(&url, &var)?;
-    eprintln!(
+    crate::say!(
         "awsmfa: opened the AWS console for profile '{}' with {browser}",
         setup.plan.profile
     );

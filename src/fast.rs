@@ -22,6 +22,7 @@ pub const FULL: &str = "awsmfa-full";
 
 /// Serves a cache hit, or hands the run to `awsmfa-full`; the exit status.
 pub fn main() -> u8 {
+    crate::protect_process();
     if let Some(command) = parse()
         && let Some(status) = serve(command)
     {
@@ -85,7 +86,7 @@ fn serve(command: Command) -> Option<u8> {
 /// The cached credentials a run would use, if they are good for the
 /// minimum time to live and nothing needs saying.
 fn cached(args: &SessionArgs) -> Option<(Plan, Credentials)> {
-    if args.refresh || args.verbose {
+    if args.refresh || args.verbose || crate::non_utf8_var().is_some() {
         return None;
     }
     let var = |name: &str| std::env::var(name).ok();
@@ -129,7 +130,7 @@ fn hand_over() -> u8 {
     let full = match std::env::current_exe() {
         Ok(exe) => exe.with_file_name(FULL),
         Err(e) => {
-            eprintln!(
+            crate::say!(
                 "awsmfa: cannot find where awsmfa is installed: {}",
                 crate::io_reason(&e)
             );
@@ -144,14 +145,14 @@ fn hand_over() -> u8 {
             Err(errno) => errno,
             Ok(never) => match never {},
         };
-        eprintln!(
+        crate::say!(
             "awsmfa: cannot run {}: {}",
             full.display(),
             errno.desc().to_lowercase()
         );
-        eprintln!("hint: awsmfa and {FULL} are installed together: cargo install --path .");
+        crate::say!("hint: awsmfa and {FULL} are installed together: cargo install --path .");
     } else {
-        eprintln!("awsmfa: an argument contains a NUL byte");
+        crate::say!("awsmfa: an argument contains a NUL byte");
     }
     status
 }

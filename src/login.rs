@@ -81,7 +81,7 @@ pub fn signin_url(
     let federation = format!("{}/federation", base.trim_end_matches('/'));
     let what = format!("the federation endpoint at {federation}");
     if verbose {
-        eprintln!(
+        crate::say!(
             "awsmfa: profile '{}': getting a console sign-in token from {federation}",
             plan.profile
         );

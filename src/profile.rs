@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// STS's bounds for GetSessionToken.
@@ -19,6 +19,9 @@ pub const ROLE_DURATION: std::ops::RangeInclusive<u64> = 900..=43_200;
 /// STS's limit for a role session assumed with temporary credentials.
 pub const CHAINED_ROLE_MAX: u64 = 3600;
 const DEFAULT_SESSION_DURATION: u64 = 43_200;
+/// The longest `source_profile` chain followed (STS itself caps role chains
+/// far lower): a longer one is a mistake, and would cost depth in recursion.
+pub const MAX_CHAIN: usize = 64;
 
 /// One profile's settings: lower-case keys to values.
 type Keys = HashMap<String, String>;
@@ -28,6 +31,8 @@ pub struct Files {
     pub config: PathBuf,
     pub credentials: PathBuf,
     profiles: HashMap<String, Keys>,
+    /// (profile, key) whose value comes from the credentials file.
+    from_credentials: HashSet<(String, String)>,
 }
 
 /// What the user asked for, from the flags and the environment.
@@ -103,10 +108,20 @@ impl Request {
             // export`, both of which remove AWS_PROFILE.
             .or_else(|| non_empty("AWSMFA_PROFILE"))
             .unwrap_or_else(|| "default".to_owned());
-        let region = region
-            .map(str::to_owned)
-            .or_else(|| non_empty("AWS_REGION"))
-            .or_else(|| non_empty("AWS_DEFAULT_REGION"));
+        let region = match region {
+            Some(region) => Some(("--region", region.to_owned())),
+            None => ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                .into_iter()
+                .find_map(|name| non_empty(name).map(|value| (name, value))),
+        };
+        if let Some((from, region)) = &region
+            && !is_region(region)
+        {
+            return Err(Error::config(format!(
+                "{from}: '{region}' is not a region name"
+            )));
+        }
+        let region = region.map(|(_, region)| region);
         let duration = match duration {
             Some(seconds) => Some(seconds),
             None => match non_empty("AWSMFA_DURATION") {
@@ -131,6 +146,7 @@ impl Files {
         let config = file_path(env, "AWS_CONFIG_FILE", "config")?;
         let credentials = file_path(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials")?;
         let mut profiles = HashMap::new();
+        let mut from_credentials = HashSet::new();
         for (path, is_config) in [(&config, true), (&credentials, false)] {
             let text = match std::fs::read_to_string(path) {
                 Ok(text) => text,
@@ -143,12 +159,17 @@ impl Files {
                     )));
                 }
             };
-            merge(&mut profiles, parse(&text, is_config, path)?);
+            let parsed = parse(&text, is_config, path)?;
+            if !is_config {
+                from_credentials = origins(&parsed);
+            }
+            merge(&mut profiles, parsed);
         }
         Ok(Files {
             config,
             credentials,
             profiles,
+            from_credentials,
         })
     }
 
@@ -158,11 +179,14 @@ impl Files {
         let (config_path, credentials_path) =
             (PathBuf::from("config"), PathBuf::from("credentials"));
         let mut profiles = parse(config, true, &config_path)?;
-        merge(&mut profiles, parse(credentials, false, &credentials_path)?);
+        let parsed = parse(credentials, false, &credentials_path)?;
+        let from_credentials = origins(&parsed);
+        merge(&mut profiles, parsed);
         Ok(Files {
             config: config_path,
             credentials: credentials_path,
             profiles,
+            from_credentials,
         })
     }
 
@@ -213,7 +237,24 @@ impl Files {
                 ),
             ));
         };
-        let Some(serial) = first("mfa_serial") else {
+        let serial = self.setting(&chain, "mfa_serial");
+        if let Some((profile, serial)) = serial
+            && !is_mfa_serial(serial)
+        {
+            return Err(self.bad_value(
+                profile,
+                "mfa_serial",
+                serial,
+                "an MFA device ARN (arn:aws:iam::ACCOUNT:mfa/NAME) or a hardware token's serial",
+            ));
+        }
+        if request.region.is_none()
+            && let Some((profile, region)) = self.setting(&chain, "region")
+            && !is_region(region)
+        {
+            return Err(self.bad_value(profile, "region", region, "a region name"));
+        }
+        let Some((_, serial)) = serial else {
             let section = if user_name == "default" {
                 "[default]".to_owned()
             } else {
@@ -349,9 +390,41 @@ impl Files {
                 ));
             }
             chain.push(source.to_owned());
+            if chain.len() > MAX_CHAIN {
+                return Err(Error::config(format!(
+                    "profile '{profile}': its source_profile chain is longer than {MAX_CHAIN} profiles"
+                )));
+            }
             current = source;
         }
         Ok(chain)
+    }
+
+    /// The file a profile's setting comes from.
+    fn file_of(&self, profile: &str, key: &str) -> &Path {
+        if self
+            .from_credentials
+            .contains(&(profile.to_owned(), key.to_owned()))
+        {
+            &self.credentials
+        } else {
+            &self.config
+        }
+    }
+
+    /// The first profile of `chain` that sets `key`, and its value.
+    fn setting<'a>(&'a self, chain: &'a [String], key: &str) -> Option<(&'a str, &'a str)> {
+        chain
+            .iter()
+            .find_map(|p| self.get(p, key).map(|v| (p.as_str(), v)))
+    }
+
+    /// A setting whose value cannot be right, before any code is spent.
+    fn bad_value(&self, profile: &str, key: &str, value: &str, what: &str) -> Error {
+        Error::config(format!(
+            "profile '{profile}' in {}: {key} = {value} is not {what}",
+            self.file_of(profile, key).display()
+        ))
     }
 
     /// Every profile name in the files, sorted.
@@ -446,12 +519,45 @@ impl Files {
 
     fn duration_setting(&self, profile: &str) -> Option<Result<u64>> {
         let text = self.get(profile, "duration_seconds")?;
-        Some(text.parse().map_err(|_| {
-            Error::config(format!(
-                "profile '{profile}': duration_seconds = {text} is not a number of seconds"
-            ))
-        }))
+        Some(
+            text.parse().map_err(|_| {
+                self.bad_value(profile, "duration_seconds", text, "a number of seconds")
+            }),
+        )
     }
+}
+
+/// A region name: what the SDKs accept as a host label (`eu-west-1`), so
+/// `eu-west-1#oops` or a quoted `"eu-west-1"` is caught before a code is spent.
+pub fn is_region(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+/// An MFA device ARN (`arn:PARTITION:iam::ACCOUNT:mfa/NAME`, or `u2f/…`), or
+/// a hardware token's serial number (`GAHT12345678`), as STS takes them.
+pub fn is_mfa_serial(serial: &str) -> bool {
+    if let Some(rest) = serial.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        return parts.len() == 5
+            && parts[0].starts_with("aws")
+            && parts[1] == "iam"
+            && parts[2].is_empty()
+            && parts[3].len() == 12
+            && parts[3].bytes().all(|b| b.is_ascii_digit())
+            && (parts[4].starts_with("mfa/") || parts[4].starts_with("u2f/"))
+            && parts[4].len() > 4
+            && !parts[4].contains(char::is_whitespace);
+    }
+    (9..=256).contains(&serial.len())
+        && serial
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=/:,.@-_".contains(&b))
 }
 
 /// The profile named in `awsmfa credential-process --profile NAME`.
@@ -501,6 +607,14 @@ fn file_path(env: &dyn Fn(&str) -> Option<String>, var: &str, name: &str) -> Res
     }
 }
 
+/// Every (profile, key) a file sets.
+fn origins(profiles: &HashMap<String, Keys>) -> HashSet<(String, String)> {
+    profiles
+        .iter()
+        .flat_map(|(profile, keys)| keys.keys().map(move |key| (profile.clone(), key.clone())))
+        .collect()
+}
+
 fn merge(into: &mut HashMap<String, Keys>, from: HashMap<String, Keys>) {
     for (profile, keys) in from {
         into.entry(profile).or_default().extend(keys);
@@ -546,7 +660,11 @@ fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Key
             last_key = None;
             continue;
         }
-        let Some((key, value)) = trimmed.split_once('=') else {
+        // `key = value`, or `key : value` as the AWS CLI also reads it.
+        let Some((key, value)) = trimmed
+            .find(['=', ':'])
+            .map(|at| (&trimmed[..at], &trimmed[at + 1..]))
+        else {
             return Err(error("expected 'key = value' or a [section]"));
         };
         if !in_section {
@@ -609,14 +727,14 @@ mod tests {
     #[test]
     fn user_profile_from_both_files() {
         let files = Files::from_texts(
-            "# comment\n[profile alice]\nMFA_Serial = arn:aws:iam::1:mfa/alice ; the phone\nregion=eu-west-1\n",
+            "# comment\n[profile alice]\nMFA_Serial = arn:aws:iam::123456789012:mfa/alice ; the phone\nregion=eu-west-1\n",
             CREDENTIALS,
         )
         .unwrap();
         let plan = files.resolve(&request("alice")).unwrap();
         assert_eq!(plan.user.access_key_id, "AKIAALICE");
         assert_eq!(plan.user.secret_access_key.expose(), "s3cret");
-        assert_eq!(plan.mfa.serial, "arn:aws:iam::1:mfa/alice");
+        assert_eq!(plan.mfa.serial, "arn:aws:iam::123456789012:mfa/alice");
         assert_eq!(plan.region.as_deref(), Some("eu-west-1"));
         assert_eq!(plan.user.duration, 43_200);
         assert!(plan.roles.is_empty());
@@ -625,7 +743,7 @@ mod tests {
     #[test]
     fn credentials_file_wins_and_sections_merge() {
         let files = Files::from_texts(
-            "[default]\naws_access_key_id = FROMCONFIG\nmfa_serial = m\n[profile default]\nregion = us-west-2\n",
+            "[default]\naws_access_key_id = FROMCONFIG\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n[profile default]\nregion = us-west-2\n",
             "[default]\naws_access_key_id = FROMCREDS\naws_secret_access_key = s\n",
         )
         .unwrap();
@@ -637,11 +755,14 @@ mod tests {
     #[test]
     fn continuation_lines_and_foreign_sections_are_tolerated() {
         let files = Files::from_texts(
-            "[profile alice]\nmfa_serial = m\ns3 =\n  max_concurrent_requests = 10\n[sso-session x]\nmfa_serial = other\n[alice]\nmfa_serial = not-a-profile\n",
+            "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/m\ns3 =\n  max_concurrent_requests = 10\n[sso-session x]\nmfa_serial = arn:aws:iam::123456789012:mfa/other\n[alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/not-a-profile\n",
             CREDENTIALS,
         )
         .unwrap();
-        assert_eq!(files.resolve(&request("alice")).unwrap().mfa.serial, "m");
+        assert_eq!(
+            files.resolve(&request("alice")).unwrap().mfa.serial,
+            "arn:aws:iam::123456789012:mfa/m"
+        );
     }
 
     #[test]
@@ -695,7 +816,7 @@ mod tests {
     #[test]
     fn temporary_credentials_are_refused() {
         let files = Files::from_texts(
-            "[profile alice]\nmfa_serial = m\n",
+            "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n",
             "[alice]\naws_access_key_id = ASIA\naws_secret_access_key = s\naws_session_token = t\n",
         )
         .unwrap();
@@ -705,7 +826,11 @@ mod tests {
 
     #[test]
     fn durations_are_checked() {
-        let files = Files::from_texts("[profile alice]\nmfa_serial = m\n", CREDENTIALS).unwrap();
+        let files = Files::from_texts(
+            "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/m\n",
+            CREDENTIALS,
+        )
+        .unwrap();
         for bad in [899, 129_601] {
             let mut r = request("alice");
             r.duration = Some(bad);
@@ -714,7 +839,7 @@ mod tests {
         }
     }
 
-    const ROLES: &str = "[profile alice]\nmfa_serial = m\nregion = eu-west-1\nduration_seconds = 7200\n\
+    const ROLES: &str = "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/m\nregion = eu-west-1\nduration_seconds = 7200\n\
         [profile admin]\nrole_arn = arn:aws:iam::1:role/admin\nsource_profile = alice\nexternal_id = x\n\
         [profile deep]\nrole_arn = arn:aws:iam::1:role/deep\nsource_profile = admin\nregion = us-east-2\n\
         [profile loop1]\nrole_arn = r\nsource_profile = loop2\n[profile loop2]\nrole_arn = r\nsource_profile = loop1\n\
@@ -768,6 +893,99 @@ mod tests {
         assert!(
             err.to_string().starts_with("profile 'nobody' is not in"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn values_that_cannot_be_right() {
+        for good in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "us-isob-east-1",
+            "local",
+        ] {
+            assert!(is_region(good), "{good}");
+        }
+        for bad in [
+            "eu-west-1#oops",
+            "\"eu-west-1\"",
+            "EU-WEST-1",
+            "",
+            "-eu",
+            "eu west 1",
+        ] {
+            assert!(!is_region(bad), "{bad}");
+        }
+        for good in [
+            "arn:aws:iam::123456789012:mfa/alice",
+            "arn:aws-us-gov:iam::123456789012:mfa/path/alice",
+            "arn:aws:iam::123456789012:u2f/user/alice/key-ABC",
+            "GAHT12345678",
+        ] {
+            assert!(is_mfa_serial(good), "{good}");
+        }
+        for bad in [
+            "alice",
+            "arn:aws:iam::1234:mfa/alice",
+            "arn:aws:iam::123456789012:user/alice",
+            "arn:aws:iam::123456789012:mfa/",
+            "arn:aws:sts::123456789012:mfa/alice",
+            "GAHT 12345678",
+        ] {
+            assert!(!is_mfa_serial(bad), "{bad}");
+        }
+        let files = Files::from_texts(
+            "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = eu-west-1#oops\n",
+            CREDENTIALS,
+        )
+        .unwrap();
+        let err = files.resolve(&request("alice")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "profile 'alice' in config: region = eu-west-1#oops is not a region name"
+        );
+        let files = Files::from_texts("", &format!("{CREDENTIALS}mfa_serial = phone\n")).unwrap();
+        let err = files.resolve(&request("alice")).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("profile 'alice' in credentials: mfa_serial = phone is not"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn colon_separates_like_equals() {
+        let files = Files::from_texts(
+            "[profile alice]\nmfa_serial: arn:aws:iam::123456789012:mfa/alice\nregion : eu-west-1\n",
+            CREDENTIALS,
+        )
+        .unwrap();
+        let plan = files.resolve(&request("alice")).unwrap();
+        assert_eq!(plan.mfa.serial, "arn:aws:iam::123456789012:mfa/alice");
+        assert_eq!(plan.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn chains_are_bounded() {
+        let mut config =
+            String::from("[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n");
+        for i in 0..100 {
+            let source = if i == 0 {
+                "alice".to_owned()
+            } else {
+                format!("r{}", i - 1)
+            };
+            config.push_str(&format!(
+                "[profile r{i}]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = {source}\n"
+            ));
+        }
+        let files = Files::from_texts(&config, CREDENTIALS).unwrap();
+        assert_eq!(files.resolve(&request("r60")).unwrap().roles.len(), 61);
+        let err = files.resolve(&request("r99")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "profile 'r99': its source_profile chain is longer than 64 profiles"
         );
     }
 }

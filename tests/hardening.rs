@@ -366,3 +366,191 @@ fn an_mfa_process_that_leaves_a_program_holding_its_output_still_gives_its_code(
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(world.sts.count("GetSessionToken"), 1);
 }
+
+#[test]
+fn values_that_cannot_be_right_are_config_errors_before_any_code() {
+    let world = World::new();
+    for (setting, says) in [
+        (
+            "region = eu-west-1#oops",
+            "in {config}: region = eu-west-1#oops is not a region name",
+        ),
+        (
+            "region = \"eu-west-1\"",
+            "in {config}: region = \"eu-west-1\" is not a region name",
+        ),
+        (
+            "duration_seconds = 12h",
+            "duration_seconds = 12h is not a number of seconds",
+        ),
+    ] {
+        world.write_config(&format!(
+            "[profile alice]\nmfa_serial = {ALICE_SERIAL}\n{setting}\n"
+        ));
+        let says = says.replace("{config}", &world.config_path().display().to_string());
+        world
+            .run(&["exec", "--token-code", &code(), "--", "true"])
+            .fails_with(
+                125,
+                &format!(
+                    "profile 'alice'{}",
+                    if says.starts_with("in ") {
+                        format!(" {says}")
+                    } else {
+                        String::new()
+                    }
+                ),
+            )
+            .stderr
+            .contains(&says)
+            .then_some(())
+            .unwrap_or_else(|| panic!("{setting}"));
+    }
+    world.write_config("[profile alice]\nmfa_serial = my-phone\n");
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .fails_with(125, "mfa_serial = my-phone is not an MFA device ARN");
+    let mut command = world.command(&["exec", "--token-code", &code(), "--", "true"]);
+    command.env("AWS_REGION", "eu west 1");
+    world.write_config(ALICE_CONFIG);
+    world
+        .run_command(command)
+        .fails_with(125, "AWS_REGION: 'eu west 1' is not a region name");
+    assert!(world.sts.calls().is_empty(), "no code spent");
+}
+
+#[test]
+fn variables_that_are_not_utf8_are_errors_and_others_pass_through() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let world = World::new();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
+    let bad = OsStr::from_bytes(b"ali\xffce");
+    for name in ["AWS_PROFILE", "AWS_ENDPOINT_URL_STS"] {
+        let mut command = world.command(&["exec", "--", "true"]);
+        command.env(name, bad);
+        world
+            .run_command(command)
+            .fails_with(125, &format!("{name} is not valid UTF-8"));
+    }
+    // Anything awsmfa does not read reaches the command byte for byte.
+    let mut command = world.command(&["exec", "--", "sh", "-c", "printf %s \"$OTHER\""]);
+    command.env("OTHER", bad);
+    let output = command.output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(output.stdout, b"ali\xffce");
+}
+
+#[test]
+fn an_unwritable_stderr_is_no_reason_to_abort() {
+    let world = World::new();
+    let dev_full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let status = world
+        .command(&["exec", "--profile", "nobody", "--", "true"])
+        .stderr(dev_full)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(125), "{status:?}");
+}
+
+#[test]
+fn a_file_size_limit_costs_the_caching_not_the_run() {
+    let world = World::new();
+    let script = format!(
+        "ulimit -f 0; exec '{BIN}' exec --token-code {} -- true",
+        code()
+    );
+    let run = world.run_command(world.program("sh", &["-c", &script]));
+    run.ok();
+    assert!(
+        run.stderr.contains("the session is not cached"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
+
+#[test]
+fn huge_and_hostile_profile_files_stay_fast() {
+    let world = World::new();
+    // 60,000 profiles in about 6 MB, alice among them.
+    let mut config = String::with_capacity(7_000_000);
+    for i in 0..60_000 {
+        config.push_str(&format!(
+            "[profile p{i:05}]\nmfa_serial = arn:aws:iam::123456789012:mfa/user-{i:05}\nregion = eu-west-1\n# a comment to fill the file a little more\n"
+        ));
+    }
+    config.push_str(ALICE_CONFIG);
+    assert!(config.len() > 6_000_000);
+    world.write_config(&config);
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
+    let started = Instant::now();
+    world.run(&["exec", "--", "true"]).ok();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A 3000-profile source_profile cycle, and a 10,000-deep chain.
+    let mut config = String::from(ALICE_CONFIG);
+    for i in 0..3000 {
+        config.push_str(&format!(
+            "[profile c{i}]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = c{}\n",
+            (i + 1) % 3000
+        ));
+    }
+    for i in 0..10_000 {
+        let source = if i == 0 {
+            "alice".to_owned()
+        } else {
+            format!("d{}", i - 1)
+        };
+        config.push_str(&format!(
+            "[profile d{i}]\nrole_arn = arn:aws:iam::123456789012:role/r\nsource_profile = {source}\n"
+        ));
+    }
+    world.write_config(&config);
+    for profile in ["c0", "d9999"] {
+        let started = Instant::now();
+        let run = world.run(&["exec", "--profile", profile, "--", "true"]);
+        run.fails_with(125, "source_profile chain is longer than 64 profiles");
+        assert!(run.stderr.len() < 200, "a short error: {}", run.stderr);
+        assert!(started.elapsed() < Duration::from_secs(2));
+    }
+}
+
+#[test]
+fn without_home_the_files_named_by_variables_are_used() {
+    let world = World::new();
+    let mut command = world.command(&["exec", "--token-code", &code(), "--", "true"]);
+    command.env_remove("HOME");
+    world.run_command(command).ok();
+    // Nothing named, no HOME, and a user whose home folder does not exist:
+    // one line, not a panic.
+    let mut command = world.command(&["exec", "--token-code", &code(), "--", "true"]);
+    command
+        .env_remove("HOME")
+        .env_remove("AWS_CONFIG_FILE")
+        .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+        .env_remove("AWSMFA_CACHE_DIR");
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            nix::unistd::setgid(nix::unistd::Gid::from_raw(65534)).map_err(std::io::Error::from)?;
+            nix::unistd::setuid(nix::unistd::Uid::from_raw(65534)).map_err(std::io::Error::from)?;
+            Ok(())
+        });
+    }
+    let run = world.run_command(command);
+    assert_eq!(run.status, 125, "{}", run.stderr);
+    assert!(run.stderr.starts_with("awsmfa: "), "{}", run.stderr);
+    assert!(run.stderr.lines().count() <= 2, "{}", run.stderr);
+}

@@ -57,7 +57,7 @@ pub fn run(
     let env = crate::env::child_env(std::env::vars_os(), vars);
 
     if options.verbose {
-        eprintln!(
+        crate::say!(
             "awsmfa: profile '{}': serving credentials at {}{}",
             plan.profile,
             endpoint.url(),

@@ -46,7 +46,7 @@ impl Refresher {
                 Ok(credentials) => {
                     lifetime = credentials.seconds_left(SystemTime::now()).max(0) as u64;
                     if self.options.verbose {
-                        eprintln!(
+                        crate::say!(
                             "awsmfa: profile '{}': serving credentials until {}",
                             self.plan.profile,
                             credentials.expiration()
@@ -57,7 +57,7 @@ impl Refresher {
                     last_failure.clear();
                 }
                 Err(Error::NoCodeSource) => {
-                    eprintln!(
+                    crate::say!(
                         "awsmfa: credentials for profile '{}' stop at {}: the MFA session of \
                          profile '{}' runs out and there is no terminal or mfa_process to ask \
                          for a new code",
@@ -73,7 +73,7 @@ impl Refresher {
                 Err(e) => {
                     let failure = e.to_string();
                     if failure != last_failure {
-                        eprintln!(
+                        crate::say!(
                             "awsmfa: warning: cannot refresh the credentials of profile '{}' \
                              (they expire at {}): {failure}; trying again every {} s",
                             self.plan.profile,

@@ -173,7 +173,7 @@ impl Cache {
 
     /// Says in one line why an entry is not used.
     pub fn warn_unusable(&self, key: &SessionKey, why: &str) {
-        eprintln!(
+        crate::say!(
             "awsmfa: warning: ignoring cache file {}: {why}; getting a new session",
             self.entry_path(key).display()
         );
@@ -202,6 +202,10 @@ impl Cache {
     /// back damaged fails the checks in `read_entry` and is replaced.
     fn write_atomically(&self, path: &Path, contents: &[u8], durability: Durability) -> Result<()> {
         self.create_dir()?;
+        // Under a file-size limit (ulimit -f), a write past it would kill the
+        // run with SIGXFSZ after the code is spent; ignored, it fails with
+        // EFBIG instead, and the session is used uncached.
+        let _no_sigxfsz = IgnoreSignal::new(nix::sys::signal::Signal::SIGXFSZ);
         let failed = |e: std::io::Error| {
             Error::Cache(format!(
                 "cannot write {}: {}",
@@ -326,7 +330,7 @@ impl Cache {
             Err(why) => {
                 // Something else stands where the lock file should be: it is
                 // ours to replace (the folder is private), once.
-                eprintln!(
+                crate::say!(
                     "awsmfa: warning: ignoring lock file {}: {why}; replacing it",
                     path.display()
                 );
@@ -358,7 +362,7 @@ impl Cache {
         });
         let mut result = receiver.recv_timeout(QUIET_WAIT.min(self.lock_wait));
         if matches!(result, Err(mpsc::RecvTimeoutError::Timeout)) {
-            eprintln!(
+            crate::say!(
                 "awsmfa: waiting for another awsmfa run to get a session for profile '{profile}'"
             );
             result = receiver.recv_timeout(self.lock_wait.saturating_sub(QUIET_WAIT));
@@ -539,6 +543,30 @@ fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, String> {
     file.read_to_end(&mut bytes)
         .map_err(|e| crate::io_reason(&e))?;
     Ok(Some(bytes))
+}
+
+/// Ignores a signal while it lives; then puts back what was there.
+struct IgnoreSignal {
+    signal: nix::sys::signal::Signal,
+    previous: Option<nix::sys::signal::SigHandler>,
+}
+
+impl IgnoreSignal {
+    fn new(signal: nix::sys::signal::Signal) -> IgnoreSignal {
+        use nix::sys::signal::SigHandler;
+        // SAFETY: SIG_IGN installs no handler code.
+        let previous = unsafe { nix::sys::signal::signal(signal, SigHandler::SigIgn) }.ok();
+        IgnoreSignal { signal, previous }
+    }
+}
+
+impl Drop for IgnoreSignal {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous {
+            // SAFETY: putting back the disposition that was there.
+            let _ = unsafe { nix::sys::signal::signal(self.signal, previous) };
+        }
+    }
 }
 
 /// Opens (creating it) the lock file: a regular file of ours, opened

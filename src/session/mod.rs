@@ -172,7 +172,7 @@ impl Run<'_> {
         entry.duration = Some(duration);
         // The code is spent: a session that cannot be cached is still used.
         if let Err(e) = self.cache.store(key, &entry) {
-            eprintln!("awsmfa: warning: {e}; the session is not cached");
+            crate::say!("awsmfa: warning: {e}; the session is not cached");
         }
         self.say(&format!(
             "profile '{profile}': new {} until {}",
@@ -356,7 +356,7 @@ impl Run<'_> {
                 }
                 let value = call(&code)?;
                 if let Err(e) = self.cache.remember_used_code(serial, code.expose()) {
-                    eprintln!("awsmfa: warning: {e}");
+                    crate::say!("awsmfa: warning: {e}");
                 }
                 Ok(value)
             });
@@ -377,7 +377,7 @@ impl Run<'_> {
 
     fn say(&self, message: &str) {
         if self.options.verbose {
-            eprintln!("awsmfa: {message}");
+            crate::say!("awsmfa: {message}");
         }
     }
 }
