@@ -190,6 +190,11 @@ impl Files {
         })
     }
 
+    /// A profile's setting as read, empty or not (for comparing readers).
+    pub fn setting_of(&self, profile: &str, key: &str) -> Option<&str> {
+        self.profiles.get(profile)?.get(key).map(String::as_str)
+    }
+
     fn get(&self, profile: &str, key: &str) -> Option<&str> {
         self.profiles
             .get(profile)?
@@ -987,5 +992,53 @@ mod tests {
             err.to_string(),
             "profile 'r99': its source_profile chain is longer than 64 profiles"
         );
+    }
+
+    /// Lines an AWS file is made of, and a few it should not contain.
+    fn line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let name = "[a-zA-Z0-9_ü -]{0,12}";
+        let key = prop_oneof![
+            Just("region".to_owned()),
+            Just("mfa_serial".to_owned()),
+            Just("role_arn".to_owned()),
+            Just("source_profile".to_owned()),
+            Just("aws_access_key_id".to_owned()),
+            Just("aws_secret_access_key".to_owned()),
+            Just("duration_seconds".to_owned()),
+            Just("credential_process".to_owned()),
+            "[a-z_]{1,10}",
+        ];
+        prop_oneof![
+            name.prop_map(|n| format!("[profile {n}]")),
+            name.prop_map(|n| format!("[{n}]")),
+            (key.clone(), "[ \t]{0,2}", "[=:]", "\\PC{0,30}")
+                .prop_map(|(k, w, sep, v)| format!("{k}{w}{sep}{v}")),
+            (key, "[a-z0-9 ]{0,8}").prop_map(|(k, n)| format!("source_profile = {k}{n}")),
+            "[ \t]+\\PC{0,20}",
+            "[#;]\\PC{0,20}",
+            "\\PC{0,40}",
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, ..Default::default() })]
+
+        /// Whatever the files hold, reading and resolving them never panics,
+        /// and takes no time to speak of.
+        #[test]
+        fn any_file_is_read_or_refused(
+            config in proptest::collection::vec(line(), 0..40),
+            credentials in proptest::collection::vec(line(), 0..10),
+            ending in proptest::prelude::prop_oneof![proptest::prelude::Just("\n"), proptest::prelude::Just("\r\n")],
+        ) {
+            let started = std::time::Instant::now();
+            if let Ok(files) = Files::from_texts(&config.join(ending), &credentials.join(ending)) {
+                for name in files.names() {
+                    let _ = files.resolve(&request(name));
+                }
+            }
+            proptest::prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        }
     }
 }
