@@ -540,3 +540,55 @@ fn without_home_the_files_named_by_variables_are_used() {
     assert!(run.stderr.starts_with("awsmfa: "), "{}", run.stderr);
     assert!(run.stderr.lines().count() <= 2, "{}", run.stderr);
 }
+
+#[test]
+fn nothing_standing_where_a_cache_file_should_be_makes_a_run_wait_or_fail() {
+    fn plant(kind: &str, path: &Path, elsewhere: &Path) {
+        let _ = std::fs::remove_file(path);
+        match kind {
+            "fifo" => mkfifo(path),
+            "device" => nix::sys::stat::mknod(
+                path,
+                nix::sys::stat::SFlag::S_IFCHR,
+                nix::sys::stat::Mode::from_bits_truncate(0o600),
+                nix::sys::stat::makedev(1, 3),
+            )
+            .expect("mknod (the tests run as root)"),
+            "folder" => std::fs::create_dir(path).unwrap(),
+            "link" => std::os::unix::fs::symlink(elsewhere, path).unwrap(),
+            _ => unreachable!(),
+        }
+    }
+    for kind in ["fifo", "device", "folder", "link"] {
+        for ending in [".json", ".lock", ".used"] {
+            let world = World::new();
+            world
+                .run(&["exec", "--token-code", &code(), "--", "true"])
+                .ok();
+            let path = cache_file(&world, ending);
+            let elsewhere = world.home().join("elsewhere");
+            std::fs::write(&elsewhere, "untouched").unwrap();
+            plant(kind, &path, &elsewhere);
+            let run = run_bounded(
+                &world,
+                &["exec", "--refresh", "--token-code", &code(), "--", "true"],
+            );
+            assert_eq!(run.status, 0, "{kind} as {ending}: {}", run.stderr);
+            assert!(
+                run.stderr
+                    .lines()
+                    .all(|l| l.starts_with("awsmfa: warning: ")),
+                "{kind} as {ending}: {}",
+                run.stderr
+            );
+            assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "untouched");
+            // And a run that only reads (a hit, or a miss) is not held up either.
+            let run = run_bounded(&world, &["exec", "--token-code", &code(), "--", "true"]);
+            assert_eq!(
+                run.status, 0,
+                "{kind} as {ending}, second run: {}",
+                run.stderr
+            );
+        }
+    }
+}

@@ -132,7 +132,8 @@ enum Durability {
 
 /// Held while a run fetches and stores a session; released on drop.
 pub struct Lock {
-    _lock: Flock<File>,
+    /// `None` when no lock file could be had: the run goes on unlocked.
+    _lock: Option<Flock<File>>,
 }
 
 impl Cache {
@@ -335,16 +336,21 @@ impl Cache {
                     path.display()
                 );
                 let _ = fs::remove_file(&path);
-                open_lock_file(&path).map_err(|why| {
-                    Error::Cache(format!(
-                        "cannot open the lock file {}: {why}",
-                        path.display()
-                    ))
-                })?
+                match open_lock_file(&path) {
+                    Ok(file) => file,
+                    // A folder, say: run unlocked rather than not at all.
+                    Err(why) => {
+                        crate::say!(
+                            "awsmfa: warning: cannot use lock file {}: {why}; going on without it",
+                            path.display()
+                        );
+                        return Ok(Lock { _lock: None });
+                    }
+                }
             }
         };
         let file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => return Ok(Lock { _lock: lock }),
+            Ok(lock) => return Ok(Lock { _lock: Some(lock) }),
             Err((file, nix::errno::Errno::EWOULDBLOCK)) => file,
             Err((_, errno)) => {
                 return Err(Error::Cache(format!(
@@ -368,7 +374,7 @@ impl Cache {
             result = receiver.recv_timeout(self.lock_wait.saturating_sub(QUIET_WAIT));
         }
         match result {
-            Ok(Ok(lock)) => Ok(Lock { _lock: lock }),
+            Ok(Ok(lock)) => Ok(Lock { _lock: Some(lock) }),
             Ok(Err((_, errno))) => Err(Error::Cache(format!(
                 "cannot lock {}: {}",
                 path.display(),
@@ -666,5 +672,29 @@ mod tests {
             Some("it is too large")
         );
         assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn an_entry_too_large_to_read_back_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache {
+            dir: dir.path().join("c"),
+            lock_wait: LOCK_WAIT,
+        };
+        let credentials = Credentials {
+            access_key_id: "ASIA".into(),
+            secret_access_key: crate::secret::Secret::new("s"),
+            session_token: crate::secret::Secret::new("t".repeat(MAX_ENTRY_SIZE as usize)),
+            expires_at: 4_000_000_000,
+        };
+        let key = SessionKey::new(Kind::Session, &["k"]);
+        let entry = Entry::new("p", Kind::Session, None, "m", credentials);
+        let error = cache.store(&key, &entry).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("the session is too large to cache")
+        );
+        assert!(cache.load(&key).unwrap().is_none());
     }
 }
