@@ -19,7 +19,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-cargo build --release --locked --quiet --bin awsmfa --example sts_standin
+cargo build --release --locked --quiet --bins --example sts_standin
 bin=$PWD/target/release/awsmfa
 standin=$PWD/target/release/examples/sts_standin
 
@@ -56,7 +56,7 @@ chmod +x "$work/parallel.sh"
 
 echo "== cached path: awsmfa exec -- true, against env true (the floor of any exec wrapper) and bare true"
 "$bin" exec --token-code 123456 -- true
-hyperfine -N --style basic --warmup 20 --runs 300 --export-json "$work/cached.json" \
+hyperfine -N --style basic --warmup 50 --runs 1000 --export-json "$work/cached.json" \
   true "env true" "$bin exec -- true"
 
 echo "== cold path: no cache at all, against curl making the same signed GetSessionToken"
@@ -84,14 +84,15 @@ build="not measured (--quick)"
 if [ "$quick" != "--quick" ]; then
   echo "== clean release build"
   start=$(date +%s.%N)
-  CARGO_TARGET_DIR=$work/target cargo build --release --locked --quiet --bin awsmfa
+  CARGO_TARGET_DIR=$work/target cargo build --release --locked --quiet --bins
   build=$(python3 -c "print(f'{$(date +%s.%N) - $start:.0f} s')")
 fi
 size=$(stat -c %s "$bin")
+size_full=$(stat -c %s "$bin-full")
 
-python3 - "$work" "$rss_cached" "$rss_cold" "$build" "$size" <<'PY'
+python3 - "$work" "$rss_cached" "$rss_cold" "$build" "$size" "$size_full" <<'PY'
 import json, sys
-work, rss_cached, rss_cold, build, size = sys.argv[1:]
+work, rss_cached, rss_cold, build, size, size_full = sys.argv[1:]
 def medians(name):
     return [r["median"] for r in json.load(open(f"{work}/{name}.json"))["results"]]
 true_s, env_s, cached_s = medians("cached")
@@ -108,5 +109,5 @@ print(f"| 20 parallel cold runs | {ms(twenty_s)} | 20 parallel cached runs {ms(t
 print(f"| peak RSS, cached | {int(rss_cached) / 1024:.1f} MB | | |")
 print(f"| peak RSS, cold | {int(rss_cold) / 1024:.1f} MB | | |")
 print(f"| clean release build | {build} | | |")
-print(f"| stripped binary | {int(size) / 1e6:.1f} MB | | |")
+print(f"| stripped binaries | awsmfa {int(size) / 1e6:.1f} MB, awsmfa-full {int(size_full) / 1e6:.1f} MB | | |")
 PY

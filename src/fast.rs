@@ -99,7 +99,10 @@ fn cached(args: &SessionArgs) -> Option<(Plan, Credentials)> {
         &var,
     )
     .ok()?;
-    let plan = Files::load(&var).ok()?.resolve(&request).ok()?;
+    // Never dropped: the process execs or exits right after, and freeing a
+    // large file's profiles one by one would cost more than reading them.
+    let files = std::mem::ManuallyDrop::new(Files::load(&var).ok()?);
+    let plan = files.resolve(&request).ok()?;
     let cache = Cache::new(&var).ok()?;
     let min_ttl = match args.min_ttl {
         Some(seconds) => seconds,
@@ -108,7 +111,18 @@ fn cached(args: &SessionArgs) -> Option<(Plan, Credentials)> {
             None => session::DEFAULT_MIN_TTL,
         },
     };
-    let credentials = session::cached(&plan, &cache, min_ttl)?;
+    let credentials = match session::cached(&plan, &cache, min_ttl) {
+        Some(credentials) => credentials,
+        None => {
+            // Another run may be getting this very session (twenty runs of
+            // `make -j`): wait quietly a little, and serve what it stores.
+            let key = session::keys(&plan).pop()?;
+            if !cache.wait_while_locked(&key, crate::session::cache::QUIET_WAIT) {
+                return None;
+            }
+            session::cached(&plan, &cache, min_ttl)?
+        }
+    };
     Some((plan, credentials))
 }
 

@@ -23,8 +23,33 @@ const DEFAULT_SESSION_DURATION: u64 = 43_200;
 /// far lower): a longer one is a mistake, and would cost depth in recursion.
 pub const MAX_CHAIN: usize = 64;
 
-/// One profile's settings: lower-case keys to values.
-type Keys = HashMap<String, String>;
+/// One profile's settings: lower-case keys and their values, a handful,
+/// so a list (a map per profile costs more to build than to search, in a
+/// file of thousands of profiles).
+#[derive(Default)]
+struct Keys(Vec<(String, String)>);
+
+impl Keys {
+    fn get(&self, key: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut String> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key`; a key set again keeps its last value.
+    fn insert(&mut self, key: String, value: String) {
+        match self.get_mut(&key) {
+            Some(old) => *old = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+}
 
 /// The profiles of both shared files, merged.
 pub struct Files {
@@ -621,8 +646,15 @@ fn origins(profiles: &HashMap<String, Keys>) -> HashSet<(String, String)> {
 }
 
 fn merge(into: &mut HashMap<String, Keys>, from: HashMap<String, Keys>) {
+    if into.is_empty() {
+        *into = from;
+        return;
+    }
     for (profile, keys) in from {
-        into.entry(profile).or_default().extend(keys);
+        let into = into.entry(profile).or_default();
+        for (key, value) in keys.0 {
+            into.insert(key, value);
+        }
     }
 }
 
@@ -630,9 +662,11 @@ fn merge(into: &mut HashMap<String, Keys>, from: HashMap<String, Keys>) {
 /// (`[sso-session x]`, `[services x]`) are read and dropped.
 fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Keys>> {
     let mut profiles: HashMap<String, Keys> = HashMap::new();
+    // The profile of the current section (None in a section that is not a
+    // profile), and the last key set in it, for continuation lines.
     let mut section: Option<String> = None;
     let mut in_section = false;
-    let mut last_key: Option<String> = None;
+    let mut last_key = String::new();
     for (index, raw) in text.lines().enumerate() {
         let trimmed = raw.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
@@ -640,17 +674,13 @@ fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Key
         }
         let error =
             |what: &str| Error::config(format!("{} line {}: {what}", path.display(), index + 1));
+        let keys = section.as_deref().and_then(|name| profiles.get_mut(name));
         if raw.starts_with([' ', '\t']) && in_section {
             // A continuation line: part of the value above (sub-properties).
-            let Some(key) = &last_key else {
+            if last_key.is_empty() {
                 return Err(error("indented line without a property above it"));
-            };
-            if let Some(name) = &section {
-                let value = profiles
-                    .entry(name.clone())
-                    .or_default()
-                    .entry(key.clone())
-                    .or_default();
+            }
+            if let Some(value) = keys.and_then(|keys| keys.get_mut(&last_key)) {
                 value.push('\n');
                 value.push_str(trimmed);
             }
@@ -661,8 +691,13 @@ fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Key
                 return Err(error("section header without a closing ']'"));
             };
             section = section_profile(header[..end].trim(), is_config);
+            if let Some(name) = &section
+                && !profiles.contains_key(name)
+            {
+                profiles.insert(name.clone(), Keys::default());
+            }
             in_section = true;
-            last_key = None;
+            last_key.clear();
             continue;
         }
         // `key = value`, or `key : value` as the AWS CLI also reads it.
@@ -675,17 +710,15 @@ fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Key
         if !in_section {
             return Err(error("a setting before any [section]"));
         }
-        let key = key.trim().to_ascii_lowercase();
+        let key = key.trim();
         if key.is_empty() {
             return Err(error("a setting without a name"));
         }
-        if let Some(name) = &section {
-            profiles
-                .entry(name.clone())
-                .or_default()
-                .insert(key.clone(), strip_comment(value).to_owned());
+        last_key.clear();
+        last_key.extend(key.chars().map(|c| c.to_ascii_lowercase()));
+        if let Some(keys) = keys {
+            keys.insert(last_key.clone(), strip_comment(value).to_owned());
         }
-        last_key = Some(key);
     }
     Ok(profiles)
 }

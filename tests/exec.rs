@@ -470,3 +470,16 @@ fn the_front_serves_a_hit_alone_and_names_its_partner_when_it_needs_it() {
     let run = world.run_command(world.program(&front, &["status"]));
     assert_eq!(run.status, 1, "{}", run.stderr);
 }
+
+#[test]
+fn sts_is_reached_by_host_name() {
+    let world = World::new();
+    let by_name = world.sts.url.replace("127.0.0.1", "localhost");
+    let mut command =
+        world.command(&[&["exec", "--token-code", &code(), "--"], CALLER_ARN].concat());
+    command.env("AWS_ENDPOINT_URL_STS", &by_name);
+    let run = world.run_command(command);
+    run.ok();
+    assert_eq!(run.stdout.trim(), ALICE_ARN);
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}

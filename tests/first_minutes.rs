@@ -8,15 +8,13 @@ mod support;
 use rexpect::session::spawn_command;
 use support::*;
 
-const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
-
-fn world_with_admin() -> World {
-    let world = World::new();
+/// admin, and a role of a role on it.
+fn world_with_deep() -> World {
+    let world = world_with_admin();
     world.write_config(&format!(
         "{ALICE_CONFIG}[profile admin]\nrole_arn = {ADMIN}\nsource_profile = alice\n\
          [profile deep]\nrole_arn = arn:aws:iam::123456789012:role/deep\nsource_profile = admin\n"
     ));
-    world.sts.add_role(ADMIN, None);
     world
 }
 
@@ -102,25 +100,20 @@ fn a_shell_that_evaluated_export_keeps_its_profile() {
 
 #[test]
 fn a_nested_run_without_profile_uses_the_enclosing_one() {
-    let world = world_with_admin();
-    let mut command = world.command(&[
+    let world = world_with_deep();
+    let code = code();
+    let outer = [
         "exec",
         "--profile",
         "admin",
         "--token-code",
-        &code(),
+        &code,
         "--",
         BIN,
         "exec",
         "--",
-        "aws",
-        "sts",
-        "get-caller-identity",
-        "--query",
-        "Arn",
-        "--output",
-        "text",
-    ]);
+    ];
+    let mut command = world.command(&[&outer[..], CALLER_ARN].concat());
     command.env_remove("AWS_PROFILE");
     let run = world.run_command(command);
     run.ok();
@@ -209,7 +202,7 @@ fn profiles_of_other_kinds_are_named_for_what_they_are() {
 
 #[test]
 fn a_mistyped_profile_gets_the_nearest_name_and_the_list() {
-    let world = world_with_admin();
+    let world = world_with_deep();
     let run = world.run(&["exec", "--profile", "admn", "--", "true"]);
     run.fails_with(125, "profile 'admn' is not in");
     assert!(
@@ -249,7 +242,7 @@ fn a_code_with_a_space_as_apps_show_it_is_accepted() {
 
 #[test]
 fn list_shows_the_usable_profiles_and_their_sessions_without_secrets() {
-    let world = world_with_admin();
+    let world = world_with_deep();
     world.write_config(&format!(
         "{ALICE_CONFIG}[profile admin]\nrole_arn = {ADMIN}\nsource_profile = alice\n\
          [profile deep]\nrole_arn = arn:aws:iam::123456789012:role/deep\nsource_profile = admin\n\

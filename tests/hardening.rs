@@ -477,13 +477,13 @@ fn huge_and_hostile_profile_files_stay_fast() {
     world
         .run(&["exec", "--token-code", &code(), "--", "true"])
         .ok();
+    // Well under a second as built for use (about 90 ms on the 2-core CI
+    // machine: see BENCHMARKS.md); an unoptimised test build, sharing the
+    // cores with the other tests, gets more room.
+    let bound = Duration::from_secs(if cfg!(debug_assertions) { 4 } else { 1 });
     let started = Instant::now();
     world.run(&["exec", "--", "true"]).ok();
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < bound, "{:?}", started.elapsed());
 
     // A 3000-profile source_profile cycle, and a 10,000-deep chain.
     let mut config = String::from(ALICE_CONFIG);

@@ -8,14 +8,8 @@ use std::time::{Duration, Instant};
 use support::signin::Signin;
 use support::*;
 
-const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
-
-fn world_with_admin() -> (World, Signin) {
-    let world = World::new();
-    world.write_config(&format!(
-        "{ALICE_CONFIG}[profile admin]\nrole_arn = {ADMIN}\nsource_profile = alice\n"
-    ));
-    world.sts.add_role(ADMIN, None);
+fn with_signin() -> (World, Signin) {
+    let world = world_with_admin();
     let signin = Signin::start(&world.sts);
     (world, signin)
 }
@@ -28,7 +22,7 @@ fn login(world: &World, signin: &Signin, args: &[&str]) -> Run {
 
 #[test]
 fn stdout_gets_a_signin_url_for_the_roles_session() {
-    let (world, signin) = world_with_admin();
+    let (world, signin) = with_signin();
     let run = login(
         &world,
         &signin,
@@ -68,7 +62,7 @@ fn stdout_gets_a_signin_url_for_the_roles_session() {
 
 #[test]
 fn a_second_login_reuses_the_role_credentials_and_verbose_names_only_the_endpoint() {
-    let (world, signin) = world_with_admin();
+    let (world, signin) = with_signin();
     login(
         &world,
         &signin,
@@ -99,7 +93,7 @@ fn a_second_login_reuses_the_role_credentials_and_verbose_names_only_the_endpoin
 
 #[test]
 fn without_stdout_the_url_goes_to_the_browser_only() {
-    let (world, signin) = world_with_admin();
+    let (world, signin) = with_signin();
     let opened = world.home().join("opened");
     let browser = world.home().join("browser");
     std::fs::write(
@@ -138,7 +132,7 @@ fn without_stdout_the_url_goes_to_the_browser_only() {
 
 #[test]
 fn a_user_profile_cannot_sign_in() {
-    let (world, signin) = world_with_admin();
+    let (world, signin) = with_signin();
     let run = login(
         &world,
         &signin,
@@ -159,7 +153,7 @@ fn a_user_profile_cannot_sign_in() {
 
 #[test]
 fn a_role_assumed_directly_asks_for_a_console_session_as_long() {
-    let (world, signin) = world_with_admin();
+    let (world, signin) = with_signin();
     let run = login(
         &world,
         &signin,
@@ -181,7 +175,7 @@ fn a_role_assumed_directly_asks_for_a_console_session_as_long() {
 
 #[test]
 fn an_unreachable_federation_endpoint_is_named() {
-    let (world, _) = world_with_admin();
+    let (world, _) = with_signin();
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);

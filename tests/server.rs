@@ -14,17 +14,6 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 use support::*;
 
-const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
-
-fn world_with_admin() -> World {
-    let world = World::new();
-    world.write_config(&format!(
-        "{ALICE_CONFIG}[profile admin]\nrole_arn = {ADMIN}\nsource_profile = alice\n"
-    ));
-    world.sts.add_role(ADMIN, None);
-    world
-}
-
 /// boto3 in a loop for `seconds`: one call a second; prints a JSON summary.
 fn boto3_loop(seconds: u32) -> String {
     format!(

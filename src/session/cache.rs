@@ -27,7 +27,7 @@ const STALE_TEMP: Duration = Duration::from_secs(60);
 /// prompt), unless `AWSMFA_LOCK_TIMEOUT` says otherwise.
 const LOCK_WAIT: Duration = Duration::from_secs(300);
 /// Waits shorter than this are not worth a message.
-const QUIET_WAIT: Duration = Duration::from_millis(500);
+pub const QUIET_WAIT: Duration = Duration::from_millis(500);
 const MAX_ENTRY_SIZE: u64 = 64 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -318,6 +318,38 @@ impl Cache {
             if stale {
                 let _ = fs::remove_file(item.path());
             }
+        }
+    }
+
+    /// Waits quietly, up to `within`, while another run holds the lock for
+    /// `key` (it is getting that session right now), creating nothing.
+    /// Whether the lock is free by then (or there is none).
+    pub fn wait_while_locked(&self, key: &SessionKey, within: Duration) -> bool {
+        let path = self.dir.join(format!("{}{LOCK_SUFFIX}", key.id));
+        let Ok(mut file) = OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+            .open(&path)
+        else {
+            return true;
+        };
+        let ours = file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.uid() == nix::unistd::geteuid().as_raw());
+        if !ours {
+            return true;
+        }
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            match Flock::lock(file, FlockArg::LockSharedNonblock) {
+                Ok(_free) => return true,
+                Err((_, errno)) if errno != nix::errno::Errno::EWOULDBLOCK => return true,
+                Err((back, _)) => file = back,
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
 

@@ -30,6 +30,18 @@ pub const CALLER_ARN: &[&str] = &[
 pub const ALICE_CONFIG: &str =
     "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = eu-west-1\n";
 
+/// The role alice may assume, and a world where profile `admin` assumes it.
+pub const ADMIN: &str = "arn:aws:iam::123456789012:role/admin";
+
+pub fn world_with_admin() -> World {
+    let world = World::new();
+    world.write_config(&format!(
+        "{ALICE_CONFIG}[profile admin]\nrole_arn = {ADMIN}\nsource_profile = alice\n"
+    ));
+    world.sts.add_role(ADMIN, None);
+    world
+}
+
 pub fn alice_credentials() -> String {
     format!("[alice]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n")
 }
