@@ -69,6 +69,19 @@ hyperfine --style basic --warmup 2 --runs 20 --export-json "$work/parallel.json"
   --prepare "$bin exec --token-code 123456 -- true" \
   "$work/parallel.sh 1 cold" "$work/parallel.sh 20 cold" "$work/parallel.sh 20 cached"
 
+echo "== cached path with a 6 MB config of 60,000 profiles"
+python3 - "$work/big-config" "$work/config" <<'PY'
+import sys
+big, small = sys.argv[1:]
+with open(big, "w") as out:
+    for i in range(60000):
+        out.write(f"[profile p{i:05}]\nmfa_serial = arn:aws:iam::123456789012:mfa/user-{i:05}\n"
+                  "region = eu-west-1\n# a comment to fill the file a little more\n")
+    out.write(open(small).read())
+PY
+AWS_CONFIG_FILE=$work/big-config hyperfine -N --style basic --warmup 3 --runs 30 \
+  --export-json "$work/big.json" "$bin exec -- true"
+
 peak_rss() { # median peak RSS in KiB of N runs of a command; $1 = prepare
   local prepare=$1; shift
   for _ in $(seq 15); do
@@ -98,6 +111,7 @@ def medians(name):
 true_s, env_s, cached_s = medians("cached")
 curl_s, cold_s = medians("cold")
 one_s, twenty_s, twenty_cached_s = medians("parallel")
+(big_s,) = medians("big")
 ms = lambda s: f"{s * 1000:.2f} ms"
 print()
 print("| measure | awsmfa | baseline | result |")
@@ -106,6 +120,7 @@ print(f"| cached `exec -- true` | {ms(cached_s)} | `env true` {ms(env_s)} | {cac
 print(f"| cached `exec -- true` | {ms(cached_s)} | `true` {ms(true_s)} | +{ms(cached_s - true_s)} ({cached_s / true_s:.2f}x) |")
 print(f"| cold `exec --token-code … -- true` | {ms(cold_s)} | curl --aws-sigv4 {ms(curl_s)} | {cold_s / curl_s:.2f}x curl |")
 print(f"| 20 parallel cold runs | {ms(twenty_s)} | 20 parallel cached runs {ms(twenty_cached_s)} | +{ms(twenty_s - twenty_cached_s)} (one cold run: {ms(one_s)}) |")
+print(f"| cached `exec -- true`, 6 MB config (60,000 profiles) | {ms(big_s)} | | |")
 print(f"| peak RSS, cached | {int(rss_cached) / 1024:.1f} MB | | |")
 print(f"| peak RSS, cold | {int(rss_cold) / 1024:.1f} MB | | |")
 print(f"| clean release build | {build} | | |")
