@@ -628,7 +628,14 @@ fn file_path(env: &dyn Fn(&str) -> Option<String>, var: &str, name: &str) -> Res
             .or_else(dirs::home_dir)
             .ok_or_else(|| Error::config(format!("cannot find the home folder; set {var}")))
     };
-    match env(var).filter(|v| !v.is_empty()) {
+    // Under `exec --server`, AWS_* name copies of the files without the
+    // default profile's credentials (for the command's SDK); AWSMFA_* name
+    // the user's own, for an awsmfa that the command runs.
+    let own = format!("AWSMFA_{}", var.trim_start_matches("AWS_"));
+    match env(&own)
+        .filter(|v| !v.is_empty())
+        .or_else(|| env(var).filter(|v| !v.is_empty()))
+    {
         Some(path) => match path.strip_prefix("~/") {
             Some(rest) => Ok(home()?.join(rest)),
             None => Ok(PathBuf::from(path)),

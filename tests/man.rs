@@ -32,6 +32,11 @@ const ENVIRONMENT: &[Item] = &[
         "The shared config and credentials files.",
     ),
     (
+        "AWSMFA_CONFIG_FILE, AWSMFA_SHARED_CREDENTIALS_FILE",
+        "Read before those two: set by exec --server for its command, whose AWS_* variables \
+         name copies of the files without the default profile's credentials.",
+    ),
+    (
         "AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL",
         "The STS endpoint, instead of the region's.",
     ),

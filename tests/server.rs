@@ -606,3 +606,47 @@ fn a_command_that_ends_during_a_prompt_leaves_the_terminal_as_it_was() {
         "the terminal has its settings back: {flags:?}"
     );
 }
+
+#[test]
+fn an_awsmfa_run_by_the_command_still_finds_the_default_profiles_keys() {
+    let world = World::new();
+    world.write_credentials(&format!(
+        "[default]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n"
+    ));
+    world.write_config(&format!(
+        "[default]\nmfa_serial = {ALICE_SERIAL}\nregion = eu-west-1\n"
+    ));
+    let mut command = world.command(
+        &[
+            &[
+                "exec",
+                "--server",
+                "--token-code",
+                &code(),
+                "--",
+                BIN,
+                "exec",
+                "--",
+            ],
+            CALLER_ARN,
+        ]
+        .concat(),
+    );
+    command.env_remove("AWS_PROFILE");
+    let run = world.run_command(command);
+    run.ok();
+    assert_eq!(run.stdout.trim(), ALICE_ARN);
+    assert_eq!(
+        world.sts.count("GetSessionToken"),
+        1,
+        "the inner run used the session"
+    );
+    let signer = &world
+        .sts
+        .calls()
+        .into_iter()
+        .find(|c| c.action == "GetCallerIdentity")
+        .unwrap()
+        .access_key_id;
+    assert!(signer.starts_with("ASIA"), "{signer}");
+}

@@ -60,7 +60,14 @@ impl ChildFiles {
             });
         }
         let dir = cache.run_dir()?;
-        let mut vars = Vec::new();
+        // An awsmfa the command runs reads the user's own files.
+        let mut vars = vec![
+            ("AWSMFA_CONFIG_FILE", config.as_os_str().to_owned()),
+            (
+                "AWSMFA_SHARED_CREDENTIALS_FILE",
+                credentials.as_os_str().to_owned(),
+            ),
+        ];
         for ((var, name), text) in copies {
             let path = dir.path().join(name);
             write_private(&path, &text)?;
