@@ -521,24 +521,101 @@ fn without_home_the_files_named_by_variables_are_used() {
     world.run_command(command).ok();
     // Nothing named, no HOME, and a user whose home folder does not exist:
     // one line, not a panic.
-    let mut command = world.command(&["exec", "--token-code", &code(), "--", "true"]);
+    let front = binaries_for_nobody(&world);
+    let mut command = world.program(&front, &["exec", "--token-code", &code(), "--", "true"]);
     command
         .env_remove("HOME")
         .env_remove("AWS_CONFIG_FILE")
         .env_remove("AWS_SHARED_CREDENTIALS_FILE")
         .env_remove("AWSMFA_CACHE_DIR");
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        command.pre_exec(|| {
-            nix::unistd::setgid(nix::unistd::Gid::from_raw(65534)).map_err(std::io::Error::from)?;
-            nix::unistd::setuid(nix::unistd::Uid::from_raw(65534)).map_err(std::io::Error::from)?;
-            Ok(())
-        });
-    }
+    as_nobody(&mut command);
     let run = world.run_command(command);
     assert_eq!(run.status, 125, "{}", run.stderr);
     assert!(run.stderr.starts_with("awsmfa: "), "{}", run.stderr);
     assert!(run.stderr.lines().count() <= 2, "{}", run.stderr);
+}
+
+const NOBODY: u32 = 65534;
+
+/// Copies of both programs that user nobody can run, wherever the build is.
+fn binaries_for_nobody(world: &World) -> std::path::PathBuf {
+    let dir = world.home().join("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["awsmfa", "awsmfa-full"] {
+        let from = Path::new(BIN).with_file_name(name);
+        std::fs::copy(&from, dir.join(name)).unwrap();
+    }
+    std::fs::set_permissions(world.home(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir.join("awsmfa")
+}
+
+/// Runs `command` as user nobody (the tests run as root, as CI does).
+fn as_nobody(command: &mut std::process::Command) {
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            nix::unistd::setgid(nix::unistd::Gid::from_raw(NOBODY))
+                .map_err(std::io::Error::from)?;
+            nix::unistd::setuid(nix::unistd::Uid::from_raw(NOBODY))
+                .map_err(std::io::Error::from)?;
+            Ok(())
+        });
+    }
+}
+
+#[test]
+fn a_running_awsmfa_cannot_be_read_by_the_users_other_processes() {
+    let world = World::new();
+    let front = binaries_for_nobody(&world);
+    // Everything of the world belongs to nobody, who runs awsmfa.
+    for path in [
+        world.home().to_path_buf(),
+        world.config_path(),
+        world.home().join("aws-credentials"),
+    ] {
+        nix::unistd::chown(&path, Some(nix::unistd::Uid::from_raw(NOBODY)), None).unwrap();
+    }
+    std::fs::set_permissions(world.home(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    // An awsmfa that stays: it supervises a command under --server.
+    let mut command = world.program(
+        &front,
+        &[
+            "exec",
+            "--server",
+            "--token-code",
+            &code(),
+            "--",
+            "sleep",
+            "3",
+        ],
+    );
+    as_nobody(&mut command);
+    let mut awsmfa = command.stdout(Stdio::null()).spawn().unwrap();
+    let started = Instant::now();
+    while world.sts.count("GetSessionToken") == 0 && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let read = |pid: u32| {
+        let mut cat = std::process::Command::new("cat");
+        cat.arg(format!("/proc/{pid}/environ"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        as_nobody(&mut cat);
+        cat.status().unwrap().success()
+    };
+    // Its environment (and memory) is closed to nobody's other processes...
+    assert!(!read(awsmfa.id()), "awsmfa's /proc entries are readable");
+    // ...while the command it runs is an ordinary process again.
+    let mut plain = std::process::Command::new("sleep");
+    plain.arg("2");
+    as_nobody(&mut plain);
+    let mut plain = plain.spawn().unwrap();
+    assert!(read(plain.id()), "the control process should be readable");
+    let _ = plain.kill();
+    let _ = plain.wait();
+    assert!(awsmfa.wait().unwrap().success());
 }
 
 #[test]
