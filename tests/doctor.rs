@@ -289,3 +289,34 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     // Not a terminal: no colour either.
     assert!(!doctor(&world, &[]).stdout.contains('\u{1b}'));
 }
+
+#[test]
+fn leftovers_of_killed_runs_are_counted() {
+    let world = private_world();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "true"])
+        .ok();
+    let temp = world.cache_dir().join(".tmp-leftover");
+    std::fs::write(&temp, "").unwrap();
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&temp)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    std::fs::write(
+        world
+            .cache_dir()
+            .join("0123456789abcdef0123456789abcdef.lock"),
+        "",
+    )
+    .unwrap();
+    let run = doctor(&world, &[]);
+    run.ok();
+    assert!(
+        line(&run.stdout, "cache").contains("1 stale temporary files, 1 stale locks"),
+        "{}",
+        run.stdout
+    );
+}

@@ -194,3 +194,39 @@ fn an_unreachable_federation_endpoint_is_named() {
         &format!("cannot reach the federation endpoint at {url}/federation: connection refused"),
     );
 }
+
+#[test]
+fn without_browser_the_platforms_opener_gets_the_url() {
+    let (world, signin) = with_signin();
+    let bin = world.home().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let opened = world.home().join("opened");
+    let opener = bin.join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > {0}.tmp\nmv {0}.tmp {0}\n",
+            opened.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut command = world.command(&["login", "--profile", "admin", "--token-code", &code()]);
+    command
+        .env("AWS_ENDPOINT_URL_SIGNIN", &signin.url)
+        .env("PATH", format!("{}:{}", bin.display(), test_path()))
+        .env_remove("BROWSER");
+    let run = world.run_command(command);
+    run.ok();
+    let started = Instant::now();
+    while !opened.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = std::fs::read_to_string(&opened).expect("xdg-open got the URL");
+    assert!(
+        url.starts_with(&format!("{}/federation?Action=login", signin.url)),
+        "{url}"
+    );
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("with xdg-open"), "{}", run.stderr);
+}
