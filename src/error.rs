@@ -20,6 +20,9 @@ pub enum Error {
          set AWSMFA_TOKEN_CODE, or set mfa_process in the profile"
     )]
     NoCodeSource,
+    /// The person at the prompt declined to give a code (Ctrl-C).
+    #[error("interrupted")]
+    PromptCancelled,
     /// A code that is not six digits.
     #[error("{0}")]
     MalformedCode(String),

@@ -12,11 +12,21 @@ use std::io::{BufRead, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
 use std::time::{Duration, Instant};
 
 /// Tries at the terminal prompt.
 pub const TERMINAL_TRIES: u32 = 3;
+
+/// Whether Ctrl-C at the prompt interrupts awsmfa, as it would without the
+/// prompt. Not while `exec --server` runs its command: there it only
+/// declines to give a code, and the command goes on.
+static CTRL_C_INTERRUPTS: AtomicBool = AtomicBool::new(true);
+
+/// From now on, Ctrl-C at the prompt cancels the prompt and nothing else.
+pub fn ctrl_c_only_cancels() {
+    CTRL_C_INTERRUPTS.store(false, Ordering::SeqCst);
+}
 
 /// A well-formed MFA code. `Debug` does not show it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -223,8 +233,10 @@ fn prompt(tty: &mut File, text: &str) -> Result<String> {
                 b'\r' | b'\n' => break Ok(line),
                 0x03 => {
                     restore(tty);
-                    let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGINT);
-                    break Err(Error::Mfa("interrupted".into()));
+                    if CTRL_C_INTERRUPTS.load(Ordering::SeqCst) {
+                        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGINT);
+                    }
+                    break Err(Error::PromptCancelled);
                 }
                 0x04 if line.is_empty() => {
                     break Err(Error::Mfa("no MFA code was typed".into()));

@@ -650,3 +650,42 @@ fn an_awsmfa_run_by_the_command_still_finds_the_default_profiles_keys() {
         .access_key_id;
     assert!(signer.starts_with("ASIA"), "{signer}");
 }
+
+#[test]
+fn ctrl_c_at_a_refresh_prompt_declines_the_code_and_spares_the_command() {
+    use rexpect::session::spawn_command;
+    let world = World::new();
+    world.sts.set_session_lifetime(16);
+    let script = "import signal, time\n\
+        count = 0\n\
+        def on(number, frame):\n\
+        \x20   global count\n\
+        \x20   count += 1\n\
+        signal.signal(signal.SIGINT, on)\n\
+        time.sleep(12)\n\
+        print(f'SIGINT={count}', flush=True)\n";
+    let command = world.terminal_command(&[
+        "exec",
+        "--server",
+        "--token-code",
+        &code(),
+        "--",
+        "python3",
+        "-c",
+        script,
+    ]);
+    let mut terminal = spawn_command(command, Some(30_000)).expect("spawn on a pty");
+    terminal
+        .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
+        .unwrap();
+    terminal.send_control('c').unwrap();
+    terminal
+        .exp_string("runs out and no new code was given")
+        .unwrap();
+    terminal.exp_string("SIGINT=0").unwrap();
+    match terminal.process().wait().unwrap() {
+        nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}

@@ -29,6 +29,8 @@ impl Refresher {
     }
 
     fn run(mut self) {
+        // A prompt here runs beside the command: Ctrl-C must not stop it.
+        crate::mfa::ctrl_c_only_cancels();
         let min_ttl = self.options.min_ttl;
         self.options.given_code = None;
         self.options.refresh = false;
@@ -56,11 +58,15 @@ impl Refresher {
                     *self.current.lock().unwrap_or_else(|p| p.into_inner()) = credentials;
                     last_failure.clear();
                 }
-                Err(Error::NoCodeSource) => {
+                Err(e @ (Error::NoCodeSource | Error::PromptCancelled)) => {
+                    let why = if matches!(e, Error::NoCodeSource) {
+                        "there is no terminal or mfa_process to ask for a new code"
+                    } else {
+                        "no new code was given"
+                    };
                     crate::say!(
                         "awsmfa: credentials for profile '{}' stop at {}: the MFA session of \
-                         profile '{}' runs out and there is no terminal or mfa_process to ask \
-                         for a new code",
+                         profile '{}' runs out and {why}",
                         self.plan.profile,
                         served.expiration(),
                         self.plan.user.profile
