@@ -524,20 +524,8 @@ fn with_no_code_source_it_says_once_when_credentials_stop() {
 
 #[test]
 fn at_a_terminal_the_code_is_asked_ahead_while_credentials_are_still_served() {
-    use rexpect::session::spawn_command;
     let world = World::new();
-    world.sts.set_session_lifetime(16);
-    let command = world.terminal_command(&[
-        "exec",
-        "--server",
-        "--token-code",
-        &code(),
-        "--",
-        "python3",
-        "-c",
-        &boto3_loop(20),
-    ]);
-    let mut terminal = spawn_command(command, Some(30_000)).expect("spawn on a pty");
+    let mut terminal = on_terminal_with_short_sessions(&world, &["python3", "-c", &boto3_loop(20)]);
     // Halfway through the 16 s session, the next code is asked for.
     terminal
         .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
@@ -570,19 +558,8 @@ fn at_a_terminal_the_code_is_asked_ahead_while_credentials_are_still_served() {
 #[test]
 fn a_command_that_ends_during_a_prompt_leaves_the_terminal_as_it_was() {
     use nix::sys::termios::{LocalFlags, tcgetattr};
-    use rexpect::session::spawn_command;
     let world = World::new();
-    world.sts.set_session_lifetime(16);
-    let command = world.terminal_command(&[
-        "exec",
-        "--server",
-        "--token-code",
-        &code(),
-        "--",
-        "sleep",
-        "11",
-    ]);
-    let mut terminal = spawn_command(command, Some(30_000)).expect("spawn on a pty");
+    let mut terminal = on_terminal_with_short_sessions(&world, &["sleep", "11"]);
     let handle = terminal.process().get_file_handle().unwrap();
     terminal
         .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
@@ -653,9 +630,7 @@ fn an_awsmfa_run_by_the_command_still_finds_the_default_profiles_keys() {
 
 #[test]
 fn ctrl_c_at_a_refresh_prompt_declines_the_code_and_spares_the_command() {
-    use rexpect::session::spawn_command;
     let world = World::new();
-    world.sts.set_session_lifetime(16);
     let script = "import signal, time\n\
         count = 0\n\
         def on(number, frame):\n\
@@ -664,17 +639,7 @@ fn ctrl_c_at_a_refresh_prompt_declines_the_code_and_spares_the_command() {
         signal.signal(signal.SIGINT, on)\n\
         time.sleep(12)\n\
         print(f'SIGINT={count}', flush=True)\n";
-    let command = world.terminal_command(&[
-        "exec",
-        "--server",
-        "--token-code",
-        &code(),
-        "--",
-        "python3",
-        "-c",
-        script,
-    ]);
-    let mut terminal = spawn_command(command, Some(30_000)).expect("spawn on a pty");
+    let mut terminal = on_terminal_with_short_sessions(&world, &["python3", "-c", script]);
     terminal
         .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
         .unwrap();
@@ -688,4 +653,21 @@ fn ctrl_c_at_a_refresh_prompt_declines_the_code_and_spares_the_command() {
         other => panic!("not a normal exit: {other:?}"),
     }
     assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
+
+/// A server run on a terminal of its own, with MFA sessions that last 16 s:
+/// halfway through, the next code is asked for while `command` runs.
+fn on_terminal_with_short_sessions(
+    world: &World,
+    command: &[&str],
+) -> rexpect::session::PtySession {
+    world.sts.set_session_lifetime(16);
+    let code = code();
+    let args = [
+        &["exec", "--server", "--token-code", code.as_str(), "--"][..],
+        command,
+    ]
+    .concat();
+    rexpect::session::spawn_command(world.terminal_command(&args), Some(30_000))
+        .expect("spawn on a pty")
 }
