@@ -2,7 +2,7 @@
 //! prints its URL, then serves until killed. Unlike STS it accepts a code
 //! again, so that one cold run can be timed many times.
 
-#[path = "../tests/support/sts.rs"]
+#[path = "../tests/it/support/sts.rs"]
 mod sts;
 
 fn main() {

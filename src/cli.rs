@@ -1,6 +1,7 @@
 //! The command line: the one place a flag is named.
 
 use crate::secret::Secret;
+use crate::settings::{Flags, parse_seconds};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 
@@ -14,15 +15,19 @@ Exit status: exec exits with the command's status, or 125 when awsmfa fails \
 (configuration, MFA, STS, cache), 126 when the command cannot be run, 127 when it \
 is not found. The other commands exit 0 on success and 1 on failure. Usage errors: 2.
 
-Environment: AWS_PROFILE, AWS_DEFAULT_PROFILE, AWSMFA_PROFILE, AWS_REGION, \
-AWS_DEFAULT_REGION, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, AWS_ENDPOINT_URL_STS, \
-AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SIGNIN, AWSMFA_TOKEN_CODE, AWSMFA_DURATION, AWSMFA_MIN_TTL, \
-AWSMFA_CACHE_DIR, AWSMFA_LOCK_TIMEOUT, AWSMFA_PROCESS_TIMEOUT, BROWSER. See man awsmfa.
-
 Files: ~/.aws/config and ~/.aws/credentials (keys: mfa_serial, region, \
 duration_seconds, role_arn, source_profile, external_id, role_session_name, \
 mfa_process); the session cache in $AWSMFA_CACHE_DIR, else the platform cache \
 folder + awsmfa (~/.cache/awsmfa on Linux).";
+
+/// The long help's closing text, with the variables of the settings' table.
+fn after_help() -> String {
+    let names: Vec<&str> = crate::settings::VARS.iter().map(|var| var.name).collect();
+    format!(
+        "{AFTER_HELP}\n\nEnvironment: {}. See man awsmfa.",
+        names.join(", ")
+    )
+}
 
 #[derive(Parser)]
 #[command(
@@ -31,7 +36,7 @@ folder + awsmfa (~/.cache/awsmfa on Linux).";
     about = "Run commands with an MFA-backed AWS session",
     long_about = "Gets an MFA session for an AWS IAM-user (or role) profile, or reuses a cached \
 one, and runs a command with the temporary credentials in that command's environment only.",
-    after_long_help = AFTER_HELP
+    after_long_help = after_help()
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -110,6 +115,21 @@ pub struct SessionArgs {
     /// Say on stderr what awsmfa does (never secrets)
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+impl SessionArgs {
+    /// The flags, for the settings.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            duration: self.duration,
+            min_ttl: self.min_ttl,
+            refresh: self.refresh,
+            token_code: self.token_code.clone(),
+            verbose: self.verbose,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -216,28 +236,6 @@ fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
     Ok(Secret::new(value))
 }
 
-/// The longest span any setting takes (ten years): larger numbers are typos
-/// or attacks, and would overflow the arithmetic on times.
-pub const MAX_SECONDS: u64 = 10 * 366 * 86_400;
-
-/// Seconds as a bare number, or a duration such as `15m`, `1h`, `1h30m`.
-pub fn parse_seconds(value: &str) -> Result<u64, String> {
-    let value = value.trim();
-    let seconds = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        value
-            .parse()
-            .map_err(|_| format!("'{value}' is too large"))?
-    } else {
-        humantime::parse_duration(value)
-            .map(|d| d.as_secs())
-            .map_err(|_| format!("'{value}' is not seconds or a duration like 15m, 1h, 12h"))?
-    };
-    if seconds > MAX_SECONDS {
-        return Err(format!("'{value}' is too large (at most ten years)"));
-    }
-    Ok(seconds)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,21 +244,6 @@ mod tests {
     #[test]
     fn definitions_are_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_seconds("900"), Ok(900));
-        assert_eq!(parse_seconds("15m"), Ok(900));
-        assert_eq!(parse_seconds("1h"), Ok(3600));
-        assert_eq!(parse_seconds("12h"), Ok(43200));
-        assert_eq!(parse_seconds("1h30m"), Ok(5400));
-        assert!(parse_seconds("soon").is_err());
-        assert!(parse_seconds("").is_err());
-        assert!(parse_seconds("-5").is_err());
-        assert!(parse_seconds("9223372036854775808").is_err());
-        assert!(parse_seconds("99999999999").is_err());
-        assert_eq!(parse_seconds("3650d"), Ok(315_360_000));
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! awsmfa: run commands with an MFA-backed AWS session.
 //!
-//! A run flows through the modules in this order:
-//! `cli` → `profile` → `session` (cache hit, or lock + `mfa` + STS) → `env` → `exec`.
+//! A run flows through the modules in this order (see ARCHITECTURE.md):
+//! `cli` → `settings` → `profile` → `session` (cache hit, or lock + `mfa` +
+//! STS) → `env` → `program` (the command run by `sys`).
 //!
-//! Two programs share this library: `awsmfa` (`fast`) serves cache hits and
-//! hands everything else to `awsmfa-full` (`commands`), which does it all.
+//! Two programs share this library: `awsmfa` (`front`) serves cache hits
+//! and hands everything else to `awsmfa-full` (`commands`), which does it all.
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
-pub mod child;
 /// `eprintln!` that cannot fail: stderr closed, full (`2>/dev/full`) or
 /// broken must not abort a run that may already have spent a code.
 #[macro_export]
@@ -19,63 +21,19 @@ macro_rules! say {
 
 pub mod cli;
 pub mod commands;
-pub mod completions;
-pub mod doctor;
 pub mod env;
 pub mod error;
-pub mod exec;
-pub mod export;
-pub mod fast;
-pub mod list;
-pub mod login;
+pub mod front;
 pub mod mfa;
 pub mod profile;
+pub mod program;
 pub mod secret;
 pub mod server;
 pub mod session;
-pub mod status;
-
-/// Keeps secrets out of core files and away from other processes of the
-/// user (ptrace, /proc/PID/mem): the process is made non-dumpable. A command
-/// exec'd afterwards is dumpable again.
-pub fn protect_process() {
-    #[cfg(target_os = "linux")]
-    let _ = nix::sys::prctl::set_dumpable(false);
-}
-
-/// Every variable awsmfa reads as text.
-pub const READ_VARS: &[&str] = &[
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWSMFA_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWSMFA_CONFIG_FILE",
-    "AWSMFA_SHARED_CREDENTIALS_FILE",
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_SIGNIN",
-    "AWSMFA_TOKEN_CODE",
-    "AWSMFA_DURATION",
-    "AWSMFA_MIN_TTL",
-    "AWSMFA_CACHE_DIR",
-    "AWSMFA_LOCK_TIMEOUT",
-    "AWSMFA_PROCESS_TIMEOUT",
-    "HOME",
-    "XDG_CACHE_HOME",
-    "BROWSER",
-];
-
-/// The first of those whose value is not UTF-8: treating it as unset would
-/// silently mean another profile, file or endpoint.
-pub fn non_utf8_var() -> Option<&'static str> {
-    READ_VARS
-        .iter()
-        .copied()
-        .find(|name| matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_))))
-}
+pub mod settings;
+// The one room where `unsafe` is allowed: each block says why it is sound.
+#[allow(unsafe_code)]
+pub mod sys;
 
 /// An I/O error in words, without Rust's `(os error N)` suffix.
 pub fn io_reason(error: &std::io::Error) -> String {

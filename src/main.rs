@@ -1,5 +1,5 @@
 //! `awsmfa`: serves a cache hit itself and hands everything else to
-//! `awsmfa-full` (see `awsmfa::fast`).
+//! `awsmfa-full` (see `awsmfa::front`).
 //!
 //! `no_main`: the C `main` is ours, so Rust's runtime set-up is skipped. On
 //! Linux that set-up reads and parses `/proc/self/maps` to find the main
@@ -13,5 +13,5 @@ use std::ffi::{c_char, c_int};
 
 #[unsafe(no_mangle)]
 pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
-    c_int::from(awsmfa::fast::main())
+    c_int::from(awsmfa::front::main())
 }

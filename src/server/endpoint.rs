@@ -18,15 +18,15 @@ const PATH: &str = "/awsmfa/credentials";
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A bound endpoint: its address and the token a request must carry.
-pub struct Endpoint {
+pub struct Listener {
     listener: TcpListener,
     address: SocketAddr,
     token: String,
 }
 
-impl Endpoint {
+impl Listener {
     /// Binds 127.0.0.1 on a port the kernel picks, with a new random token.
-    pub fn bind() -> Result<Endpoint> {
+    pub fn bind() -> Result<Listener> {
         let failed = |what: &str, e: &dyn std::fmt::Display| {
             Error::Server(format!(
                 "cannot start the credentials endpoint: {what}: {e}"
@@ -43,7 +43,7 @@ impl Endpoint {
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| failed("no random numbers", &e))?;
         let token = random.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Endpoint {
+        Ok(Listener {
             listener,
             address,
             token,

@@ -2,16 +2,16 @@
 //! from a loopback endpoint, which keeps them fresh for as long as it runs.
 //! Used only with `--server`: the plain `exec` path never comes here.
 
+mod child;
 mod endpoint;
 mod refresh;
 mod shadow;
 
-use crate::child::{Ending, Supervisor};
 use crate::error::{Error, Result};
-use crate::exec::Program;
-use crate::profile::{Files, Plan};
-use crate::session::cache::Cache;
-use crate::session::{Credentials, Options};
+use crate::program::Program;
+use crate::session::{Credentials, Setup};
+use crate::sys::Ending;
+use child::Supervisor;
 use std::ffi::OsString;
 use std::sync::{Arc, Mutex};
 
@@ -20,18 +20,11 @@ pub type Current = Arc<Mutex<Credentials>>;
 
 /// Runs `program` with the endpoint serving `credentials` (and their
 /// successors) until it ends; returns how it ended.
-pub fn run(
-    program: &Program,
-    files: &Files,
-    plan: Plan,
-    cache: Cache,
-    options: Options,
-    credentials: Credentials,
-) -> Result<Ending> {
+pub fn run(program: &Program, setup: Setup, credentials: Credentials) -> Result<Ending> {
     // Signals are caught from here on, so none sent before the child
     // exists is lost.
     let supervisor = Supervisor::new()?;
-    let endpoint = endpoint::Endpoint::bind()?;
+    let endpoint = endpoint::Listener::bind()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
@@ -42,7 +35,9 @@ pub fn run(
                 crate::io_reason(&e)
             ))
         })?;
-    let child_files = shadow::ChildFiles::prepare(&files.config, &files.credentials, &cache)?;
+    let child_files =
+        shadow::ChildFiles::prepare(&setup.files.config, &setup.files.credentials, &setup.cache)?;
+    let plan = &setup.plan;
 
     let mut vars: Vec<(&str, OsString)> = crate::env::endpoint_vars(
         &endpoint.url(),
@@ -56,7 +51,7 @@ pub fn run(
     vars.extend(child_files.vars.iter().cloned());
     let env = crate::env::child_env(std::env::vars_os(), vars);
 
-    if options.verbose {
+    if setup.options.verbose {
         crate::say!(
             "awsmfa: profile '{}': serving credentials at {}{}",
             plan.profile,
@@ -70,13 +65,7 @@ pub fn run(
     }
     let current: Current = Arc::new(Mutex::new(credentials));
     endpoint.serve(runtime, Arc::clone(&current))?;
-    refresh::Refresher {
-        plan,
-        cache,
-        options,
-        current,
-    }
-    .start();
+    refresh::Refresher { setup, current }.start();
     let ending = supervisor.run(program, env);
     drop(child_files);
     ending

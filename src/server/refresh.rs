@@ -5,9 +5,7 @@
 
 use super::Current;
 use crate::error::Error;
-use crate::profile::Plan;
-use crate::session::cache::Cache;
-use crate::session::{self, Credentials, Options};
+use crate::session::{self, Credentials, Setup};
 use std::time::{Duration, SystemTime};
 
 /// Wake at least this often, so a suspended laptop notices the time on waking.
@@ -16,10 +14,9 @@ const LONGEST_SLEEP: Duration = Duration::from_secs(30);
 const RETRY: Duration = Duration::from_secs(30);
 
 pub struct Refresher {
-    pub plan: Plan,
-    pub cache: Cache,
-    /// As for the first session, but with no given code: it was spent.
-    pub options: Options,
+    /// The run's set-up; its options as for the first session, but with no
+    /// given code (it was spent) and no `--refresh`.
+    pub setup: Setup,
     pub current: Current,
 }
 
@@ -30,27 +27,28 @@ impl Refresher {
 
     fn run(mut self) {
         // A prompt here runs beside the command: Ctrl-C must not stop it.
-        crate::mfa::ctrl_c_only_cancels();
-        let min_ttl = self.options.min_ttl;
-        self.options.given_code = None;
-        self.options.refresh = false;
+        crate::sys::ctrl_c_only_cancels();
+        let asked = self.setup.options.min_ttl;
+        self.setup.options.given_code = None;
+        self.setup.options.refresh = false;
         let mut served = self.served();
         let mut lifetime = served.seconds_left(SystemTime::now()).max(0) as u64;
         let mut last_failure = String::new();
         loop {
-            // Refresh with the minimum time to live left, but never later
-            // than halfway, so short credentials are refreshed in time too.
-            let margin = min_ttl.min(lifetime / 2).max(1);
+            // Refresh when the served credentials stop being usable by the
+            // rule every run applies (the minimum time to live, at most half
+            // their life), so short credentials are refreshed in time too.
+            let margin = session::min_ttl(asked, Some(lifetime)).max(1);
             sleep_until(served.expires_at.saturating_sub(margin));
             // Anything newer must outlast what is served now.
-            self.options.min_ttl = margin + 1;
-            match session::get(&self.plan, &self.cache, &self.options) {
+            self.setup.options.min_ttl = margin + 1;
+            match self.setup.get() {
                 Ok(credentials) => {
                     lifetime = credentials.seconds_left(SystemTime::now()).max(0) as u64;
-                    if self.options.verbose {
+                    if self.setup.options.verbose {
                         crate::say!(
                             "awsmfa: profile '{}': serving credentials until {}",
-                            self.plan.profile,
+                            self.setup.plan.profile,
                             credentials.expiration()
                         );
                     }
@@ -67,9 +65,9 @@ impl Refresher {
                     crate::say!(
                         "awsmfa: credentials for profile '{}' stop at {}: the MFA session of \
                          profile '{}' runs out and {why}",
-                        self.plan.profile,
+                        self.setup.plan.profile,
                         served.expiration(),
-                        self.plan.user.profile
+                        self.setup.plan.user.profile
                     );
                     // Nothing will change that: serve what there is until it expires.
                     loop {
@@ -82,7 +80,7 @@ impl Refresher {
                         crate::say!(
                             "awsmfa: warning: cannot refresh the credentials of profile '{}' \
                              (they expire at {}): {failure}; trying again every {} s",
-                            self.plan.profile,
+                            self.setup.plan.profile,
                             served.expiration(),
                             RETRY.as_secs()
                         );

@@ -4,12 +4,12 @@
 
 use super::Credentials;
 use crate::error::{Error, Result};
-use nix::fcntl::{Flock, FlockArg};
+use crate::settings::Settings;
+use crate::sys;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::fs::{self, File, TryLockError};
 use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
@@ -23,9 +23,6 @@ const TEMP_PREFIX: &str = ".tmp-";
 const RUN_PREFIX: &str = ".run-";
 /// Temporary files older than this were left by a killed run.
 const STALE_TEMP: Duration = Duration::from_secs(60);
-/// How long a run waits for another that holds the lock (it may be at a
-/// prompt), unless `AWSMFA_LOCK_TIMEOUT` says otherwise.
-const LOCK_WAIT: Duration = Duration::from_secs(300);
 /// Waits shorter than this are not worth a message.
 pub const QUIET_WAIT: Duration = Duration::from_millis(500);
 const MAX_ENTRY_SIZE: u64 = 64 * 1024;
@@ -100,6 +97,13 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Whether a run would reuse this entry at `now` (`super::usable`).
+    pub fn usable(&self, asked_min_ttl: u64, now: SystemTime) -> bool {
+        super::usable(&self.credentials, self.duration, asked_min_ttl, now)
+    }
+}
+
+impl Entry {
     pub fn new(
         profile: &str,
         kind: Kind,
@@ -132,30 +136,27 @@ enum Durability {
 
 /// Held while a run fetches and stores a session; released on drop.
 pub struct Lock {
-    /// `None` when no lock file could be had: the run goes on unlocked.
-    _lock: Option<Flock<File>>,
+    /// The locked file (unlocked when closed); `None` when no lock file
+    /// could be had: the run goes on unlocked.
+    _lock: Option<File>,
 }
 
 impl Cache {
     /// `AWSMFA_CACHE_DIR`, else the platform's cache folder + `awsmfa`.
     /// Nothing is created until something is stored.
-    pub fn new(env: &dyn Fn(&str) -> Option<String>) -> Result<Cache> {
-        let dir = match env("AWSMFA_CACHE_DIR").filter(|d| !d.is_empty()) {
-            Some(dir) => PathBuf::from(dir),
+    pub fn new(settings: &Settings) -> Result<Cache> {
+        let dir = match &settings.cache_dir {
+            Some(dir) => dir.clone(),
             None => dirs::cache_dir()
                 .ok_or_else(|| {
                     Error::Cache("cannot find a cache folder; set AWSMFA_CACHE_DIR".into())
                 })?
                 .join("awsmfa"),
         };
-        let lock_wait = match env("AWSMFA_LOCK_TIMEOUT").filter(|v| !v.is_empty()) {
-            Some(text) => Duration::from_secs(
-                crate::cli::parse_seconds(&text)
-                    .map_err(|why| Error::config(format!("AWSMFA_LOCK_TIMEOUT: {why}")))?,
-            ),
-            None => LOCK_WAIT,
-        };
-        Ok(Cache { dir, lock_wait })
+        Ok(Cache {
+            dir,
+            lock_wait: settings.lock_timeout,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -206,7 +207,7 @@ impl Cache {
         // Under a file-size limit (ulimit -f), a write past it would kill the
         // run with SIGXFSZ after the code is spent; ignored, it fails with
         // EFBIG instead, and the session is used uncached.
-        let _no_sigxfsz = IgnoreSignal::new(nix::sys::signal::Signal::SIGXFSZ);
+        let _no_sigxfsz = sys::no_file_size_signal();
         let failed = |e: std::io::Error| {
             Error::Cache(format!(
                 "cannot write {}: {}",
@@ -238,7 +239,7 @@ impl Cache {
         if let Some(parent) = self.dir.parent() {
             fs::create_dir_all(parent).map_err(failed)?;
         }
-        match DirBuilder::new().mode(0o700).create(&self.dir) {
+        match sys::create_private_dir(&self.dir) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 // Never follow or chmod what another user may have planted
@@ -256,12 +257,11 @@ impl Cache {
                 if !meta.is_dir() {
                     return Err(refuse("is not a folder"));
                 }
-                if meta.uid() != nix::unistd::geteuid().as_raw() {
+                if !sys::is_ours(&meta) {
                     return Err(refuse("belongs to another user"));
                 }
-                if meta.mode() & 0o077 != 0 {
-                    fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700))
-                        .map_err(failed)?;
+                if sys::not_private(&meta).is_some() {
+                    sys::make_private(&self.dir).map_err(failed)?;
                 }
                 Ok(())
             }
@@ -281,11 +281,7 @@ impl Cache {
                     .and_then(|n| n.strip_prefix(RUN_PREFIX))
                     .and_then(|rest| rest.split('-').next())
                     .and_then(|pid| pid.parse().ok());
-                let gone = |pid| {
-                    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
-                        == Err(nix::errno::Errno::ESRCH)
-                };
-                if pid.is_some_and(gone) {
+                if pid.is_some_and(sys::process_is_gone) {
                     let _ = fs::remove_dir_all(item.path());
                 }
             }
@@ -326,25 +322,22 @@ impl Cache {
     /// Whether the lock is free by then (or there is none).
     pub fn wait_while_locked(&self, key: &SessionKey, within: Duration) -> bool {
         let path = self.dir.join(format!("{}{LOCK_SUFFIX}", key.id));
-        let Ok(mut file) = OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-            .open(&path)
-        else {
+        let Ok(file) = sys::open_unfollowed(&path) else {
             return true;
         };
         let ours = file
             .metadata()
-            .is_ok_and(|m| m.is_file() && m.uid() == nix::unistd::geteuid().as_raw());
+            .is_ok_and(|m| m.is_file() && sys::is_ours(&m));
         if !ours {
             return true;
         }
         let deadline = std::time::Instant::now() + within;
         loop {
-            match Flock::lock(file, FlockArg::LockSharedNonblock) {
-                Ok(_free) => return true,
-                Err((_, errno)) if errno != nix::errno::Errno::EWOULDBLOCK => return true,
-                Err((back, _)) => file = back,
+            match file.try_lock_shared() {
+                // Free: closing the file lets go of it again.
+                Ok(()) => return true,
+                Err(TryLockError::Error(_)) => return true,
+                Err(TryLockError::WouldBlock) => {}
             }
             if std::time::Instant::now() >= deadline {
                 return false;
@@ -381,22 +374,23 @@ impl Cache {
                 }
             }
         };
-        let file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-            Ok(lock) => return Ok(Lock { _lock: Some(lock) }),
-            Err((file, nix::errno::Errno::EWOULDBLOCK)) => file,
-            Err((_, errno)) => {
-                return Err(Error::Cache(format!(
-                    "cannot lock {}: {}",
-                    path.display(),
-                    errno.desc()
-                )));
-            }
+        let cannot = |e: std::io::Error| {
+            Error::Cache(format!(
+                "cannot lock {}: {}",
+                path.display(),
+                crate::io_reason(&e)
+            ))
         };
+        match file.try_lock() {
+            Ok(()) => return Ok(Lock { _lock: Some(file) }),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(cannot(e)),
+        }
         // Block in a helper thread so the wait can be bounded; if it times
         // out, the process exits and the thread with it.
         let (sender, receiver) = mpsc::channel();
         std::thread::spawn(move || {
-            let _ = sender.send(Flock::lock(file, FlockArg::LockExclusive));
+            let _ = sender.send(file.lock().map(|()| file));
         });
         let mut result = receiver.recv_timeout(QUIET_WAIT.min(self.lock_wait));
         if matches!(result, Err(mpsc::RecvTimeoutError::Timeout)) {
@@ -406,12 +400,8 @@ impl Cache {
             result = receiver.recv_timeout(self.lock_wait.saturating_sub(QUIET_WAIT));
         }
         match result {
-            Ok(Ok(lock)) => Ok(Lock { _lock: Some(lock) }),
-            Ok(Err((_, errno))) => Err(Error::Cache(format!(
-                "cannot lock {}: {}",
-                path.display(),
-                errno.desc()
-            ))),
+            Ok(Ok(file)) => Ok(Lock { _lock: Some(file) }),
+            Ok(Err(e)) => Err(cannot(e)),
             Err(_) => Err(Error::Cache(format!(
                 "gave up after {} s waiting for another awsmfa run to get a session for profile '{profile}'",
                 self.lock_wait.as_secs()
@@ -551,12 +541,7 @@ fn read_entry(path: &Path) -> Result<Option<Entry>, String> {
 /// Reads a file only if it is a regular file of ours that nobody else can
 /// read; `Ok(None)` when it does not exist.
 fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, String> {
-    // Non-blocking, so that a FIFO or a device put there cannot make a run wait.
-    let mut file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-        .open(path)
-    {
+    let mut file = match sys::open_unfollowed(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(crate::io_reason(&e)),
@@ -565,14 +550,11 @@ fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, String> {
     if !meta.is_file() {
         return Err("it is not a regular file".into());
     }
-    if meta.uid() != nix::unistd::geteuid().as_raw() {
+    if !sys::is_ours(&meta) {
         return Err("it belongs to another user".into());
     }
-    if meta.mode() & 0o077 != 0 {
-        return Err(format!(
-            "group or others may access it (mode {:o})",
-            meta.mode() & 0o777
-        ));
+    if let Some(why) = sys::not_private(&meta) {
+        return Err(why);
     }
     if meta.len() > max {
         return Err("it is too large".into());
@@ -583,46 +565,15 @@ fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, String> {
     Ok(Some(bytes))
 }
 
-/// Ignores a signal while it lives; then puts back what was there.
-struct IgnoreSignal {
-    signal: nix::sys::signal::Signal,
-    previous: Option<nix::sys::signal::SigHandler>,
-}
-
-impl IgnoreSignal {
-    fn new(signal: nix::sys::signal::Signal) -> IgnoreSignal {
-        use nix::sys::signal::SigHandler;
-        // SAFETY: SIG_IGN installs no handler code.
-        let previous = unsafe { nix::sys::signal::signal(signal, SigHandler::SigIgn) }.ok();
-        IgnoreSignal { signal, previous }
-    }
-}
-
-impl Drop for IgnoreSignal {
-    fn drop(&mut self) {
-        if let Some(previous) = self.previous {
-            // SAFETY: putting back the disposition that was there.
-            let _ = unsafe { nix::sys::signal::signal(self.signal, previous) };
-        }
-    }
-}
-
 /// Opens (creating it) the lock file: a regular file of ours, opened
 /// without following a link or waiting on a FIFO.
 fn open_lock_file(path: &Path) -> Result<File, String> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| crate::io_reason(&e))?;
+    let file = sys::open_lock_file(path).map_err(|e| crate::io_reason(&e))?;
     let meta = file.metadata().map_err(|e| crate::io_reason(&e))?;
     if !meta.is_file() {
         return Err("it is not a regular file".into());
     }
-    if meta.uid() != nix::unistd::geteuid().as_raw() {
+    if !sys::is_ours(&meta) {
         return Err("it belongs to another user".into());
     }
     Ok(file)
@@ -642,6 +593,8 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::fs::OpenOptions;
+    use std::os::unix::fs::OpenOptionsExt;
 
     /// An entry file holding `bytes`, as a run of ours would have left it.
     fn entry_file(dir: &Path, bytes: &[u8]) -> PathBuf {
@@ -711,7 +664,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache {
             dir: dir.path().join("c"),
-            lock_wait: LOCK_WAIT,
+            lock_wait: crate::settings::DEFAULT_LOCK_TIMEOUT,
         };
         let credentials = Credentials {
             access_key_id: "ASIA".into(),

@@ -4,8 +4,10 @@
 //! serves every role of that user.
 
 pub mod cache;
+mod setup;
 mod sts;
 
+pub use setup::Setup;
 pub use sts::{Answer, Endpoint, fetch};
 
 use crate::error::{Error, Result};
@@ -53,6 +55,8 @@ pub struct Options {
     pub refresh: bool,
     /// The code from `--token-code` or `AWSMFA_TOKEN_CODE`, already checked.
     pub given_code: Option<MfaCode>,
+    /// How long `mfa_process` may take.
+    pub process_timeout: std::time::Duration,
     pub verbose: bool,
 }
 
@@ -68,28 +72,23 @@ pub fn get(plan: &Plan, cache: &Cache, options: &Options) -> Result<Credentials>
     run.level(plan.roles.len(), options.refresh)
 }
 
-/// Reuse a cached session only with this much left, unless told otherwise.
-pub const DEFAULT_MIN_TTL: u64 = 15 * 60;
-
-/// The credentials a run of `plan` gets from the cache alone, with no lock,
-/// code or message: the outermost level's, when they are good for `asked`
-/// more seconds (at most half their length).
-pub fn cached(plan: &Plan, cache: &Cache, asked: u64) -> Option<Credentials> {
-    let keys = keys(plan);
-    let duration = plan
-        .roles
-        .last()
-        .map_or(plan.user.duration, |role| role.duration);
-    let entry = cache.load(keys.last()?).ok()??;
-    let left = entry.credentials.seconds_left(SystemTime::now());
-    (left >= min_ttl(asked, duration) as i64).then_some(entry.credentials)
-}
-
 /// The minimum time to live for a session of `duration` seconds: `asked`,
 /// but never more than half the session, so that a short session (15 min)
-/// is still reused.
-pub fn min_ttl(asked: u64, duration: u64) -> u64 {
-    asked.min(duration / 2)
+/// is still reused. An entry of unknown length gets `asked` itself.
+pub fn min_ttl(asked: u64, duration: Option<u64>) -> u64 {
+    duration.map_or(asked, |duration| asked.min(duration / 2))
+}
+
+/// The one rule for reusing a session, wherever it is judged (a cache hit,
+/// `exec`, `status`, `list`, `doctor`, `--server`): at least the minimum
+/// time to live left at `now`.
+pub fn usable(
+    credentials: &Credentials,
+    duration: Option<u64>,
+    asked: u64,
+    now: SystemTime,
+) -> bool {
+    credentials.seconds_left(now) >= min_ttl(asked, duration) as i64
 }
 
 /// The cache key of each level: the user's session, then each role outward.
@@ -153,15 +152,14 @@ impl Run<'_> {
                 )
             }
         };
-        let min_ttl = min_ttl(self.options.min_ttl, duration);
         if refresh {
             self.because(format!("--refresh asks for a new {}", kind.describe()));
-        } else if let Some(credentials) = self.fresh(key, profile, kind, min_ttl, true) {
+        } else if let Some(credentials) = self.fresh(key, profile, kind, duration, true) {
             return Ok(credentials);
         }
         let _lock = self.cache.lock(key, profile)?;
         // Another run may have stored a session while this one waited.
-        if !refresh && let Some(credentials) = self.fresh(key, profile, kind, min_ttl, false) {
+        if !refresh && let Some(credentials) = self.fresh(key, profile, kind, duration, false) {
             return Ok(credentials);
         }
         let credentials = match level {
@@ -182,14 +180,14 @@ impl Run<'_> {
         Ok(entry.credentials)
     }
 
-    /// The cached credentials under `key`, if they last `min_ttl` more;
-    /// else notes why not. `warn`: say why an entry that is there cannot be used.
+    /// The cached credentials under `key`, if they are usable; else notes
+    /// why not. `warn`: say why an entry that is there cannot be used.
     fn fresh(
         &self,
         key: &SessionKey,
         profile: &str,
         kind: Kind,
-        min_ttl: u64,
+        duration: u64,
         warn: bool,
     ) -> Option<Credentials> {
         let entry = match self.cache.load(key) {
@@ -212,8 +210,15 @@ impl Run<'_> {
                 return None;
             }
         };
-        let left = entry.credentials.seconds_left(SystemTime::now());
-        if left < min_ttl as i64 {
+        let now = SystemTime::now();
+        let left = entry.credentials.seconds_left(now);
+        if !usable(
+            &entry.credentials,
+            Some(duration),
+            self.options.min_ttl,
+            now,
+        ) {
+            let min_ttl = min_ttl(self.options.min_ttl, Some(duration));
             self.because(format!(
                 "the cached {} of profile '{profile}' has {} left, less than the minimum {}",
                 kind.describe(),
@@ -336,6 +341,7 @@ impl Run<'_> {
             self.options.given_code.clone(),
             self.plan.mfa.process.as_deref(),
             profile,
+            self.options.process_timeout,
         )?;
         let tries = if source.is_terminal() {
             let why = self.why.borrow().clone();

@@ -24,10 +24,11 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn new(region: Option<&str>, env: &dyn Fn(&str) -> Option<String>) -> Endpoint {
-        let non_empty = |name: &str| env(name).filter(|v| !v.is_empty());
+    /// `url` from the settings (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`),
+    /// else the endpoint of `region` (else us-east-1).
+    pub fn new(region: Option<&str>, url: Option<String>) -> Endpoint {
         Endpoint {
-            url: non_empty("AWS_ENDPOINT_URL_STS").or_else(|| non_empty("AWS_ENDPOINT_URL")),
+            url,
             region: region.unwrap_or(DEFAULT_REGION).to_owned(),
         }
     }

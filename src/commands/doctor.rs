@@ -1,0 +1,647 @@
+//! `awsmfa doctor`: every check a run depends on, one line each, with what
+//! to do about anything that is not right. It asks for no code, makes no
+//! signed call and prints no secret; home-folder paths are shown as `~`, so
+//! the output can go into a bug report as it is.
+
+use crate::cli::DoctorArgs;
+use crate::error::{Error, Result};
+use crate::profile::{Files, Plan, Request};
+use crate::session::cache::Cache;
+use crate::session::{self, Endpoint};
+use crate::settings::{Flags, Settings};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// How long STS may take to answer the probe.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Clock offsets STS's SigV4 check tolerates (5 min), and a margin before it.
+const CLOCK_FAIL: u64 = 5 * 60;
+const CLOCK_WARN: u64 = 60;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+
+    /// The word in its colour: green, yellow, red.
+    fn coloured(self) -> String {
+        let code = match self {
+            Status::Ok => 32,
+            Status::Warn => 33,
+            Status::Fail => 31,
+        };
+        format!("\x1b[{code}m{:<4}\x1b[0m", self.word())
+    }
+}
+
+/// One check's outcome.
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    pub detail: String,
+    pub hint: Option<String>,
+}
+
+fn check(name: &'static str, status: Status, detail: String, hint: Option<String>) -> Check {
+    Check {
+        name,
+        status,
+        detail,
+        hint,
+    }
+}
+
+pub fn run(args: &DoctorArgs) -> Result<()> {
+    use std::io::IsTerminal;
+    let env = |name: &str| std::env::var(name).ok();
+    let checks = check_all(&Inputs {
+        profile: args.profile.as_deref(),
+        env: &env,
+        now: SystemTime::now(),
+    });
+    let colour = std::io::stdout().is_terminal() && env("NO_COLOR").is_none_or(|v| v.is_empty());
+    super::print(render(&checks, args.json, colour)?.as_bytes())?;
+    if failed(&checks) {
+        return Err(Error::Reported);
+    }
+    Ok(())
+}
+
+/// Everything doctor looks at, from the outside.
+pub struct Inputs<'a> {
+    pub profile: Option<&'a str>,
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub now: SystemTime,
+}
+
+/// Runs every check.
+pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
+    let env = inputs.env;
+    let home = env("HOME").filter(|h| !h.is_empty());
+    let tilde = |path: &Path| tilde(path, home.as_deref());
+    let mut checks = Vec::new();
+
+    // Every variable with a value that cannot be right, each a line; the
+    // checks below go on with the defaults in their place.
+    let flags = Flags {
+        profile: inputs.profile.map(str::to_owned),
+        ..Flags::default()
+    };
+    let (settings, problems) = Settings::resolve_all(&flags, env);
+    for problem in problems {
+        checks.push(check("settings", Status::Fail, problem.to_string(), None));
+    }
+    let files = Files::load(&settings.config_file, &settings.credentials_file);
+    let request = Request::from(&settings);
+    let plan = files.as_ref().ok().map(|files| files.resolve(&request));
+
+    // The two files.
+    match &files {
+        Ok(files) => {
+            for (name, path, secret) in [
+                ("config file", &files.config, false),
+                ("credentials file", &files.credentials, true),
+            ] {
+                checks.push(file_check(name, path, secret, &tilde));
+            }
+        }
+        Err(e) => checks.push(check(
+            "AWS files",
+            Status::Fail,
+            e.to_string(),
+            e.hint().map(str::to_owned),
+        )),
+    }
+
+    // The profile, and what it stands on.
+    let usable = match &plan {
+        Some(Err(e)) => {
+            checks.push(check(
+                "profile",
+                Status::Fail,
+                e.to_string(),
+                e.hint().map(str::to_owned),
+            ));
+            None
+        }
+        Some(Ok(plan)) => {
+            checks.push(profile_check(plan));
+            checks.push(device_check(&plan.mfa.serial));
+            checks.push(key_check(plan));
+            if let Some(process) = &plan.mfa.process {
+                checks.push(process_check(process, env));
+            }
+            Some(plan)
+        }
+        None => None,
+    };
+
+    checks.push(environment_check(env, files.as_ref().ok()));
+
+    // STS, where a run would reach it.
+    let region = (settings.region.clone()).or_else(|| usable.and_then(|p| p.region.clone()));
+    let endpoint = Endpoint::new(region.as_deref(), settings.sts_url.clone());
+    checks.push(sts_check(&endpoint, inputs.now));
+
+    // The cache.
+    match Cache::new(&settings) {
+        Ok(cache) => checks.extend(cache_checks(
+            &cache,
+            usable,
+            settings.min_ttl,
+            inputs.now,
+            &tilde,
+        )),
+        Err(e) => checks.push(check("cache", Status::Fail, e.to_string(), None)),
+    }
+    checks
+}
+
+fn file_check(
+    name: &'static str,
+    path: &Path,
+    secret: bool,
+    tilde: &dyn Fn(&Path) -> String,
+) -> Check {
+    let shown = tilde(path);
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return check(
+                name,
+                Status::Warn,
+                format!("{shown} does not exist"),
+                Some(format!("create it, or point {} at yours", file_var(secret))),
+            );
+        }
+        Err(e) => {
+            return check(
+                name,
+                Status::Fail,
+                format!("cannot read {shown}: {}", crate::io_reason(&e)),
+                None,
+            );
+        }
+    };
+    let mode = meta.mode() & 0o777;
+    if secret && mode & 0o077 != 0 {
+        return check(
+            name,
+            Status::Warn,
+            format!("{shown} can be read by group or others (mode {mode:o})"),
+            Some(format!("chmod 600 {shown}")),
+        );
+    }
+    check(name, Status::Ok, format!("{shown} (mode {mode:o})"), None)
+}
+
+fn file_var(secret: bool) -> &'static str {
+    if secret {
+        "AWS_SHARED_CREDENTIALS_FILE"
+    } else {
+        "AWS_CONFIG_FILE"
+    }
+}
+
+fn profile_check(plan: &Plan) -> Check {
+    let detail = if plan.roles.is_empty() {
+        format!("'{}': IAM user profile", plan.profile)
+    } else {
+        // Roles between this one and the user, nearest first.
+        let via: Vec<&str> = plan
+            .roles
+            .iter()
+            .rev()
+            .skip(1)
+            .map(|r| r.profile.as_str())
+            .collect();
+        format!(
+            "'{}': role {} on IAM user profile '{}'{}",
+            plan.profile,
+            plan.roles.last().map_or("", |r| r.arn.as_str()),
+            plan.user.profile,
+            if via.is_empty() {
+                String::new()
+            } else {
+                format!(" via {}", via.join(" ← "))
+            }
+        )
+    };
+    check("profile", Status::Ok, detail, None)
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:mfa/NAME`; a FIDO key (`u2f/`) cannot serve
+/// API calls.
+fn device_check(serial: &str) -> Check {
+    let parts: Vec<&str> = serial.splitn(6, ':').collect();
+    let well_formed = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit());
+    let resource = parts.get(5).copied().unwrap_or("");
+    if well_formed && resource.starts_with("u2f/") {
+        return check(
+            "MFA device",
+            Status::Fail,
+            format!(
+                "{serial} is a FIDO security key: security keys cannot serve API calls, \
+                 only console sign-in"
+            ),
+            Some(
+                "register a virtual (authenticator app) or hardware TOTP device for the user \
+                 and set mfa_serial to its ARN"
+                    .into(),
+            ),
+        );
+    }
+    if well_formed && resource.starts_with("mfa/") && resource.len() > 4 {
+        return check("MFA device", Status::Ok, serial.to_owned(), None);
+    }
+    if !serial.starts_with("arn:")
+        && serial.len() >= 9
+        && serial.bytes().all(|b| b.is_ascii_alphanumeric())
+    {
+        return check(
+            "MFA device",
+            Status::Ok,
+            format!("{serial} (a hardware token's serial number)"),
+            None,
+        );
+    }
+    check(
+        "MFA device",
+        Status::Fail,
+        format!("mfa_serial = {serial} is not an MFA device ARN"),
+        Some("the IAM console shows it: arn:aws:iam::ACCOUNT:mfa/NAME".into()),
+    )
+}
+
+fn key_check(plan: &Plan) -> Check {
+    let id = &plan.user.access_key_id;
+    // An identifier, not a secret; enough of it to tell keys apart.
+    let shown = match (id.get(..4), id.get(id.len().saturating_sub(4)..)) {
+        (Some(head), Some(tail)) if id.len() > 8 => format!("{head}…{tail}"),
+        _ => id.clone(),
+    };
+    let of = format!("profile '{}'", plan.user.profile);
+    if id.starts_with("AKIA") {
+        check(
+            "access key",
+            Status::Ok,
+            format!("{of}: {shown}, a long-term key"),
+            None,
+        )
+    } else if id.starts_with("ASIA") {
+        check(
+            "access key",
+            Status::Fail,
+            format!("{of}: {shown} is a temporary key, not an IAM user's long-term key"),
+            Some("put the IAM user's access key (AKIA…) in the credentials file".into()),
+        )
+    } else {
+        check(
+            "access key",
+            Status::Warn,
+            format!("{of}: {shown} does not look like an IAM user's access key (AKIA…)"),
+            None,
+        )
+    }
+}
+
+fn process_check(process: &str, env: &dyn Fn(&str) -> Option<String>) -> Check {
+    let program = process.split_whitespace().next().unwrap_or("");
+    let search = env("PATH").unwrap_or_default();
+    let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
+    let found = if program.contains('/') {
+        Path::new(program).is_file()
+    } else {
+        which::which_in(program, Some(search), cwd).is_ok()
+    };
+    if found {
+        check(
+            "mfa_process",
+            Status::Ok,
+            format!("'{program}' is installed (not run: it would spend a code)"),
+            None,
+        )
+    } else {
+        check(
+            "mfa_process",
+            Status::Fail,
+            format!("'{program}' is not on PATH"),
+            Some(format!(
+                "install {program}, or fix mfa_process in the profile"
+            )),
+        )
+    }
+}
+
+fn environment_check(env: &dyn Fn(&str) -> Option<String>, files: Option<&Files>) -> Check {
+    let set: Vec<&str> = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+    ]
+    .into_iter()
+    .filter(|name| env(name).is_some_and(|v| !v.is_empty()))
+    .collect();
+    if !set.is_empty() {
+        return check(
+            "environment",
+            Status::Warn,
+            format!(
+                "{} set in this shell: tools run without awsmfa use those credentials",
+                set.join(", ")
+            ),
+            Some(format!("unset {}", set.join(" "))),
+        );
+    }
+    for name in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"] {
+        if let (Some(profile), Some(files)) = (env(name).filter(|v| !v.is_empty()), files)
+            && !files.names().contains(&profile.as_str())
+        {
+            return check(
+                "environment",
+                Status::Warn,
+                format!("{name}={profile} names a profile that is not in the files"),
+                Some(format!("unset {name}, or fix the name")),
+            );
+        }
+    }
+    check(
+        "environment",
+        Status::Ok,
+        "no credential variables in this shell".into(),
+        None,
+    )
+}
+
+fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
+    let at = endpoint.describe();
+    let answer = match session::fetch(
+        &endpoint.probe_url(),
+        &format!("STS at {at}"),
+        PROBE_TIMEOUT,
+        crate::error::Error::Sts,
+    ) {
+        Ok(answer) => answer,
+        Err(e) => {
+            return check(
+                "STS",
+                Status::Fail,
+                e.to_string(),
+                Some("check the network, a proxy, or AWS_ENDPOINT_URL_STS".into()),
+            );
+        }
+    };
+    let took = answer.elapsed.as_millis();
+    let Some(server) = answer
+        .date
+        .as_deref()
+        .and_then(|d| httpdate::parse_http_date(d).ok())
+    else {
+        return check(
+            "STS",
+            Status::Warn,
+            format!("{at} answered in {took} ms, without a Date to check the clock by"),
+            None,
+        );
+    };
+    // The answer's time stands for the middle of the exchange.
+    let here = now + answer.elapsed / 2;
+    let (offset, ahead) = match here.duration_since(server) {
+        Ok(d) => (d.as_secs(), true),
+        Err(e) => (e.duration().as_secs(), false),
+    };
+    let clock = format!(
+        "this clock is {} {} STS's",
+        crate::human_seconds(offset as i64).replace("expired", "0s"),
+        if ahead { "ahead of" } else { "behind" }
+    );
+    let fix =
+        Some("set the clock right (NTP: timedatectl set-ntp true; on WSL: wsl --shutdown)".into());
+    if offset > CLOCK_FAIL {
+        check(
+            "STS",
+            Status::Fail,
+            format!(
+                "{at} answered in {took} ms, but {clock}: STS refuses signatures more than 5 min off"
+            ),
+            fix,
+        )
+    } else if offset > CLOCK_WARN {
+        check(
+            "STS",
+            Status::Warn,
+            format!("{at} answered in {took} ms; {clock}, near STS's 5 min limit"),
+            fix,
+        )
+    } else {
+        check(
+            "STS",
+            Status::Ok,
+            format!("{at} answered in {took} ms; the clock agrees within a minute"),
+            None,
+        )
+    }
+}
+
+fn cache_checks(
+    cache: &Cache,
+    plan: Option<&Plan>,
+    min_ttl: u64,
+    now: SystemTime,
+    tilde: &dyn Fn(&Path) -> String,
+) -> Vec<Check> {
+    let dir = tilde(cache.dir());
+    let meta = match std::fs::symlink_metadata(cache.dir()) {
+        Ok(meta) => meta,
+        Err(_) => {
+            let mut checks = vec![check(
+                "cache",
+                Status::Ok,
+                format!("{dir} does not exist yet: the first run creates it"),
+                None,
+            )];
+            checks.extend(plan.map(|plan| session_check(cache, plan, min_ttl, now)));
+            return checks;
+        }
+    };
+    let refuse = |why: &str| {
+        vec![check(
+            "cache",
+            Status::Fail,
+            format!("{dir} {why}: awsmfa will not use it"),
+            Some("set AWSMFA_CACHE_DIR to a folder of your own".into()),
+        )]
+    };
+    if meta.file_type().is_symlink() {
+        return refuse("is a symbolic link");
+    }
+    if !meta.is_dir() {
+        return refuse("is not a folder");
+    }
+    if meta.uid() != nix::unistd::geteuid().as_raw() {
+        return refuse("belongs to another user");
+    }
+    let mut checks = Vec::new();
+    let mode = meta.mode() & 0o777;
+    // Usable by the rule a run applies; running low: not expired, but too
+    // little left to be reused; unusable: not to be trusted at all.
+    let (mut usable, mut low, mut expired, mut unusable) = (0, 0, 0, 0);
+    for (_, entry) in cache.entries() {
+        match entry {
+            Ok(entry) if entry.usable(min_ttl, now) => usable += 1,
+            Ok(entry) if entry.credentials.seconds_left(now) > 0 => low += 1,
+            Ok(_) => expired += 1,
+            Err(_) => unusable += 1,
+        }
+    }
+    let (temps, locks) = cache.leftovers();
+    let mut detail = format!(
+        "{dir} (mode {mode:o}): {usable} usable, {low} running low, {expired} expired, \
+         {unusable} unusable entries"
+    );
+    if temps + locks > 0 {
+        detail.push_str(&format!(
+            "; {temps} stale temporary files, {locks} stale locks"
+        ));
+    }
+    let status = if mode & 0o077 != 0 || unusable > 0 {
+        Status::Warn
+    } else {
+        Status::Ok
+    };
+    let hint = (status == Status::Warn).then(|| {
+        if mode & 0o077 != 0 {
+            format!("chmod 700 {dir} (the next run does it too)")
+        } else {
+            "unusable entries are replaced by the next run; awsmfa clear removes them".into()
+        }
+    });
+    checks.push(check("cache", status, detail, hint));
+    checks.extend(plan.map(|plan| session_check(cache, plan, min_ttl, now)));
+    checks
+}
+
+/// The cached credentials a run of the profile would use, and their time left.
+fn session_check(cache: &Cache, plan: &Plan, min_ttl: u64, now: SystemTime) -> Check {
+    let keys = session::keys(plan);
+    let entry = keys.last().and_then(|key| cache.load(key).ok().flatten());
+    let detail = match entry {
+        Some(entry) if entry.usable(min_ttl, now) => format!(
+            "profile '{}' has a cached session, {} left",
+            plan.profile,
+            crate::human_seconds(entry.credentials.seconds_left(now))
+        ),
+        Some(entry) if entry.credentials.seconds_left(now) > 0 => format!(
+            "profile '{}': its cached session has {} left, too little to reuse: the next run \
+             asks for a code",
+            plan.profile,
+            crate::human_seconds(entry.credentials.seconds_left(now))
+        ),
+        Some(_) => format!("profile '{}': its cached session has expired", plan.profile),
+        None => format!(
+            "profile '{}' has no cached session: the next run asks for a code",
+            plan.profile
+        ),
+    };
+    check("session", Status::Ok, detail, None)
+}
+
+/// `path` with the home folder as `~`.
+fn tilde(path: &Path, home: Option<&str>) -> String {
+    let shown = path.display().to_string();
+    match home.map(|h| h.trim_end_matches('/')) {
+        Some(home) if !home.is_empty() => match shown.strip_prefix(home) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
+            _ => shown,
+        },
+        _ => shown,
+    }
+}
+
+/// The report: aligned lines (colour only when asked), or JSON.
+pub fn render(checks: &[Check], json: bool, colour: bool) -> Result<String> {
+    if json {
+        let values: Vec<serde_json::Value> = checks
+            .iter()
+            .map(|c| {
+                serde_json::json!({
+                    "name": c.name,
+                    "status": c.status.word(),
+                    "detail": c.detail,
+                    "hint": c.hint,
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&values)
+            .map_err(|e| crate::error::Error::Output(format!("cannot encode the report: {e}")))?;
+        return Ok(format!("{text}\n"));
+    }
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for c in checks {
+        let status = if colour {
+            c.status.coloured()
+        } else {
+            format!("{:<4}", c.status.word())
+        };
+        out.push_str(&format!("{status}  {:<width$}  {}", c.name, c.detail));
+        if let Some(hint) = &c.hint {
+            out.push_str(&format!(" → {hint}"));
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Whether anything failed.
+pub fn failed(checks: &[Check]) -> bool {
+    checks.iter().any(|c| c.status == Status::Fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn home_paths_are_shown_with_a_tilde() {
+        assert_eq!(
+            tilde(Path::new("/home/a/.aws/config"), Some("/home/a")),
+            "~/.aws/config"
+        );
+        assert_eq!(
+            tilde(Path::new("/home/ab/x"), Some("/home/a")),
+            "/home/ab/x"
+        );
+        assert_eq!(tilde(Path::new("/home/a"), Some("/home/a/")), "~");
+        assert_eq!(tilde(Path::new("/etc/x"), None), "/etc/x");
+    }
+
+    #[test]
+    fn devices() {
+        let status = |serial: &str| device_check(serial).status;
+        assert!(status("arn:aws:iam::123456789012:mfa/alice") == Status::Ok);
+        assert!(status("arn:aws-us-gov:iam::123456789012:mfa/alice") == Status::Ok);
+        assert!(status("GAHT12345678") == Status::Ok);
+        assert!(status("arn:aws:iam::123456789012:u2f/user/alice/key-ABC") == Status::Fail);
+        assert!(status("arn:aws:iam::12345:mfa/alice") == Status::Fail);
+        assert!(status("alice") == Status::Fail);
+    }
+}

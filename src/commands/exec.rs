@@ -1,0 +1,49 @@
+//! `awsmfa exec`: the command found first (a typo costs no code), then a
+//! session, then awsmfa becomes the command, or with `--server` runs it as a
+//! child served by a loopback endpoint.
+
+use crate::cli::ExecArgs;
+use crate::error::{Error, Result};
+use crate::profile::Files;
+use crate::program;
+
+pub fn run(args: ExecArgs) -> Result<()> {
+    // Found first, so that a typo costs no MFA code.
+    let program =
+        program::find(args.command, &|name| std::env::var_os(name)).map_err(|e| match e {
+            // The aws-vault habit `awsmfa exec PROFILE -- …`.
+            Error::CommandNotFound {
+                command,
+                hint: None,
+            } if is_profile(&command) => Error::CommandNotFound {
+                hint: Some(format!(
+                    "to use profile '{command}', write --profile {command}"
+                )),
+                command,
+            },
+            e => e,
+        })?;
+    let setup = super::setup(&args.session)?;
+    let credentials = setup.get()?;
+    if args.server {
+        crate::server::run(&program, setup, credentials)?.mirror();
+    }
+    let vars = crate::env::session_vars(
+        &credentials,
+        setup.plan.region.as_deref(),
+        &setup.plan.profile,
+    );
+    Err(program::replace(
+        &program,
+        crate::env::child_env(std::env::vars_os(), vars),
+    ))
+}
+
+/// Whether `name` is a profile in the user's files.
+fn is_profile(name: &str) -> bool {
+    let Ok(settings) = super::settings() else {
+        return false;
+    };
+    Files::load(&settings.config_file, &settings.credentials_file)
+        .is_ok_and(|files| files.names().contains(&name))
+}

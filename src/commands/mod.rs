@@ -1,0 +1,122 @@
+//! Every command, for `awsmfa-full`: parses the command line, settles the
+//! settings, dispatches to the command's own file, and turns an error into
+//! one line on stderr and an exit status.
+
+mod clear;
+pub mod completions;
+mod credential_process;
+pub mod doctor;
+mod exec;
+pub mod export;
+pub mod list;
+pub mod login;
+pub mod status;
+
+use crate::cli::{Cli, Command, SessionArgs};
+use crate::error::{Error, Result};
+use crate::session::Setup;
+use crate::settings::{Flags, Settings};
+use clap::{CommandFactory, Parser};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn main() -> ExitCode {
+    crate::sys::protect_process();
+    let cli = parse_args();
+    let is_exec = matches!(cli.command, Command::Exec(_));
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Error::Reported) => ExitCode::FAILURE,
+        Err(error) => {
+            crate::say!("awsmfa: {error}");
+            if let Some(hint) = error.hint() {
+                crate::say!("hint: {hint}");
+            }
+            ExitCode::from(if is_exec { error.exec_status() } else { 1 })
+        }
+    }
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Exec(args) => exec::run(args),
+        Command::Export(args) => export::run(&args),
+        Command::CredentialProcess(args) => credential_process::run(&args),
+        Command::Status(args) => status::run(&args),
+        Command::Clear(args) => clear::run(&args),
+        Command::Login(args) => login::run(&args),
+        Command::Doctor(args) => doctor::run(&args),
+        Command::List(args) => list::run(&args),
+        Command::Completions(args) => completions::run(&args),
+    }
+}
+
+/// The settings of a command with no session flags.
+fn settings() -> Result<Settings> {
+    Settings::from_process(&Flags::default())
+}
+
+/// The set-up of a command that gets a session.
+fn setup(args: &SessionArgs) -> Result<Setup> {
+    Setup::new(&Settings::from_process(&args.flags())?)
+}
+
+/// The command line, or a usage error in awsmfa's words: one line, at most
+/// a hint, exit status 2. Help and version go out as clap writes them.
+fn parse_args() -> Cli {
+    use clap::error::ErrorKind;
+    let error = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(error) => error,
+    };
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let text = error.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("invalid arguments");
+    let rest: Vec<&str> = lines.collect();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    // "the following required arguments were not provided:" lists them below.
+    let message = match (first.strip_suffix(':'), rest.first()) {
+        (Some(head), Some(what)) => format!("{head}: {what}"),
+        _ => first.to_owned(),
+    };
+    // clap's tip (a similar option or value), else the values it takes, else
+    // where the help is. A tip about `--` would only confuse here.
+    let tip = rest
+        .iter()
+        .find_map(|line| line.strip_prefix("tip: "))
+        .filter(|tip| !tip.starts_with("to pass"));
+    let values = rest.iter().find_map(|line| {
+        line.strip_prefix("[possible values: ")
+            .and_then(|v| v.strip_suffix(']'))
+    });
+    let subcommand = std::env::args()
+        .nth(1)
+        .filter(|word| Cli::command().find_subcommand(word).is_some());
+    let hint = match (tip, values) {
+        (Some(tip), _) => tip.to_owned(),
+        (None, Some(values)) => format!("possible values: {values}"),
+        (None, None) => match subcommand {
+            Some(name) => format!("see 'awsmfa {name} --help'"),
+            None => "see 'awsmfa --help'".to_owned(),
+        },
+    };
+    crate::say!("awsmfa: {message}");
+    crate::say!("hint: {hint}");
+    std::process::exit(2)
+}
+
+/// Writes a command's output; a failed write is an error of its own.
+fn print(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::Output(format!("cannot write the output: {}", crate::io_reason(&e))))
+}

@@ -1,0 +1,14 @@
+//! The shared AWS files and the settings → a resolved `Plan`: the IAM user
+//! whose long-term keys start everything, and the roles assumed on top of it.
+//! `reader` reads the files; `resolve` follows a profile through them.
+
+mod reader;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+pub use reader::Files;
+pub use resolve::{
+    CHAINED_ROLE_MAX, MAX_CHAIN, Mfa, Plan, ROLE_DURATION, Request, Role, SESSION_DURATION, User,
+    is_mfa_serial,
+};

@@ -1,0 +1,219 @@
+//! Reading the shared AWS files: `[default]` and `[profile NAME]` in the
+//! config file, `[NAME]` in the credentials file, case-insensitive keys,
+//! `#`/`;` comments, indented continuation lines, and the credentials file
+//! winning for a key set in both. Synchronous and small, so a cached run
+//! reads the files without an async runtime.
+
+use crate::error::{Error, Result};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// One profile's settings: lower-case keys and their values, a handful,
+/// so a list (a map per profile costs more to build than to search, in a
+/// file of thousands of profiles).
+#[derive(Default)]
+pub(super) struct Keys(Vec<(String, String)>);
+
+impl Keys {
+    fn get(&self, key: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut String> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key`; a key set again keeps its last value.
+    fn insert(&mut self, key: String, value: String) {
+        match self.get_mut(&key) {
+            Some(old) => *old = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+}
+
+/// The profiles of both shared files, merged.
+pub struct Files {
+    pub config: PathBuf,
+    pub credentials: PathBuf,
+    pub(super) profiles: HashMap<String, Keys>,
+    /// (profile, key) whose value comes from the credentials file.
+    pub(super) from_credentials: HashSet<(String, String)>,
+}
+
+impl Files {
+    /// Reads both files; a file that does not exist holds no profiles.
+    pub fn load(config: &Path, credentials: &Path) -> Result<Files> {
+        let (config, credentials) = (config.to_owned(), credentials.to_owned());
+        let mut profiles = HashMap::new();
+        let mut from_credentials = HashSet::new();
+        for (path, is_config) in [(&config, true), (&credentials, false)] {
+            let text = match std::fs::read_to_string(path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(Error::config(format!(
+                        "cannot read {}: {}",
+                        path.display(),
+                        crate::io_reason(&e)
+                    )));
+                }
+            };
+            let parsed = parse(&text, is_config, path)?;
+            if !is_config {
+                from_credentials = origins(&parsed);
+            }
+            merge(&mut profiles, parsed);
+        }
+        Ok(Files {
+            config,
+            credentials,
+            profiles,
+            from_credentials,
+        })
+    }
+
+    /// Builds a `Files` from texts, for tests.
+    #[cfg(test)]
+    pub(super) fn from_texts(config: &str, credentials: &str) -> Result<Files> {
+        let (config_path, credentials_path) =
+            (PathBuf::from("config"), PathBuf::from("credentials"));
+        let mut profiles = parse(config, true, &config_path)?;
+        let parsed = parse(credentials, false, &credentials_path)?;
+        let from_credentials = origins(&parsed);
+        merge(&mut profiles, parsed);
+        Ok(Files {
+            config: config_path,
+            credentials: credentials_path,
+            profiles,
+            from_credentials,
+        })
+    }
+
+    /// A profile's setting as read, empty or not (for comparing readers).
+    pub fn setting_of(&self, profile: &str, key: &str) -> Option<&str> {
+        self.profiles.get(profile)?.get(key).map(String::as_str)
+    }
+
+    pub(super) fn get(&self, profile: &str, key: &str) -> Option<&str> {
+        self.profiles
+            .get(profile)?
+            .get(key)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// Every (profile, key) a file sets.
+fn origins(profiles: &HashMap<String, Keys>) -> HashSet<(String, String)> {
+    profiles
+        .iter()
+        .flat_map(|(profile, keys)| keys.keys().map(move |key| (profile.clone(), key.clone())))
+        .collect()
+}
+
+fn merge(into: &mut HashMap<String, Keys>, from: HashMap<String, Keys>) {
+    if into.is_empty() {
+        *into = from;
+        return;
+    }
+    for (profile, keys) in from {
+        let into = into.entry(profile).or_default();
+        for (key, value) in keys.0 {
+            into.insert(key, value);
+        }
+    }
+}
+
+/// Parses one file into its profiles. Sections that are not profiles
+/// (`[sso-session x]`, `[services x]`) are read and dropped.
+fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Keys>> {
+    let mut profiles: HashMap<String, Keys> = HashMap::new();
+    // The profile of the current section (None in a section that is not a
+    // profile), and the last key set in it, for continuation lines.
+    let mut section: Option<String> = None;
+    let mut in_section = false;
+    let mut last_key = String::new();
+    for (index, raw) in text.lines().enumerate() {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        let error =
+            |what: &str| Error::config(format!("{} line {}: {what}", path.display(), index + 1));
+        let keys = section.as_deref().and_then(|name| profiles.get_mut(name));
+        if raw.starts_with([' ', '\t']) && in_section {
+            // A continuation line: part of the value above (sub-properties).
+            if last_key.is_empty() {
+                return Err(error("indented line without a property above it"));
+            }
+            if let Some(value) = keys.and_then(|keys| keys.get_mut(&last_key)) {
+                value.push('\n');
+                value.push_str(trimmed);
+            }
+            continue;
+        }
+        if let Some(header) = trimmed.strip_prefix('[') {
+            let Some(end) = header.find(']') else {
+                return Err(error("section header without a closing ']'"));
+            };
+            section = section_profile(header[..end].trim(), is_config);
+            if let Some(name) = &section
+                && !profiles.contains_key(name)
+            {
+                profiles.insert(name.clone(), Keys::default());
+            }
+            in_section = true;
+            last_key.clear();
+            continue;
+        }
+        // `key = value`, or `key : value` as the AWS CLI also reads it.
+        let Some((key, value)) = trimmed
+            .find(['=', ':'])
+            .map(|at| (&trimmed[..at], &trimmed[at + 1..]))
+        else {
+            return Err(error("expected 'key = value' or a [section]"));
+        };
+        if !in_section {
+            return Err(error("a setting before any [section]"));
+        }
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(error("a setting without a name"));
+        }
+        last_key.clear();
+        last_key.extend(key.chars().map(|c| c.to_ascii_lowercase()));
+        if let Some(keys) = keys {
+            keys.insert(last_key.clone(), strip_comment(value).to_owned());
+        }
+    }
+    Ok(profiles)
+}
+
+/// The profile a section header names, if it names one.
+fn section_profile(header: &str, is_config: bool) -> Option<String> {
+    if !is_config {
+        return Some(header.to_owned());
+    }
+    if header == "default" {
+        return Some(header.to_owned());
+    }
+    let rest = header.strip_prefix("profile")?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    Some(rest.trim().to_owned())
+}
+
+/// A value without a trailing comment (`#` or `;` after white space).
+fn strip_comment(value: &str) -> &str {
+    let bytes = value.as_bytes();
+    let end = (1..bytes.len())
+        .find(|&i| matches!(bytes[i], b'#' | b';') && bytes[i - 1].is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    value[..end].trim()
+}

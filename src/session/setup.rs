@@ -1,0 +1,87 @@
+//! The one set-up of every run that gets a session, in both programs and in
+//! `--server`'s refresher: settings → the AWS files → the plan → the cache,
+//! then credentials from the cache alone (`cached`) or by any means (`get`).
+
+use super::cache::{Cache, QUIET_WAIT};
+use super::{Credentials, Endpoint, Options, keys};
+use crate::error::Result;
+use crate::profile::{Files, Plan, Request};
+use crate::settings::Settings;
+use std::time::SystemTime;
+
+/// Everything a run needs to get a session for the profile asked for.
+pub struct Setup {
+    pub files: Files,
+    pub plan: Plan,
+    pub cache: Cache,
+    pub options: Options,
+}
+
+impl Setup {
+    /// Reads the files and resolves the profile; says what it found with `-v`.
+    pub fn new(settings: &Settings) -> Result<Setup> {
+        let files = Files::load(&settings.config_file, &settings.credentials_file)?;
+        let plan = files.resolve(&Request::from(settings))?;
+        let cache = Cache::new(settings)?;
+        if settings.verbose {
+            let roles: Vec<&str> = plan.roles.iter().map(|r| r.arn.as_str()).collect();
+            crate::say!(
+                "awsmfa: profile '{}': IAM user profile '{}', MFA device {}{}; cache {}",
+                plan.profile,
+                plan.user.profile,
+                plan.mfa.serial,
+                if roles.is_empty() {
+                    String::new()
+                } else {
+                    format!(", roles {}", roles.join(" -> "))
+                },
+                cache.dir().display()
+            );
+        }
+        let options = Options {
+            endpoint: Endpoint::new(plan.region.as_deref(), settings.sts_url.clone()),
+            min_ttl: settings.min_ttl,
+            refresh: settings.refresh,
+            given_code: settings.token_code.clone(),
+            process_timeout: settings.process_timeout,
+            verbose: settings.verbose,
+        };
+        Ok(Setup {
+            files,
+            plan,
+            cache,
+            options,
+        })
+    }
+
+    /// Credentials for the plan: cached when usable, else from STS.
+    pub fn get(&self) -> Result<Credentials> {
+        super::get(&self.plan, &self.cache, &self.options)
+    }
+
+    /// The credentials a run gets from the cache alone, with no code or
+    /// message: the outermost level's, when usable. Another run may be
+    /// getting this very session (twenty runs of `make -j`): then this one
+    /// waits quietly a little, and takes what that run stores.
+    pub fn cached(&self) -> Option<Credentials> {
+        let key = keys(&self.plan).pop()?;
+        let usable = || {
+            let entry = self.cache.load(&key).ok()??;
+            let now = SystemTime::now();
+            super::usable(
+                &entry.credentials,
+                entry.duration,
+                self.options.min_ttl,
+                now,
+            )
+            .then_some(entry.credentials)
+        };
+        if let Some(credentials) = usable() {
+            return Some(credentials);
+        }
+        if !self.cache.wait_while_locked(&key, QUIET_WAIT) {
+            return None;
+        }
+        usable()
+    }
+}

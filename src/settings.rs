@@ -1,0 +1,424 @@
+//! The command line's session flags and the environment, resolved once into
+//! one plain value, `Settings`, from one table of the variables awsmfa reads
+//! (`VARS`, which also writes the manual's ENVIRONMENT section). The rest of
+//! awsmfa takes numbers and paths from here and reads no variable itself.
+
+use crate::error::{Error, Result};
+use crate::secret::MfaCode;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A variable awsmfa reads, and what it means to a user.
+pub struct Var {
+    pub name: &'static str,
+    /// One sentence for the manual.
+    pub about: &'static str,
+}
+
+const fn var(name: &'static str, about: &'static str) -> Var {
+    Var { name, about }
+}
+
+/// Every variable awsmfa reads as text, in the order the manual lists them.
+pub const VARS: &[Var] = &[
+    var(
+        "AWS_PROFILE",
+        "The profile to use when --profile is not given; then AWS_DEFAULT_PROFILE, then AWSMFA_PROFILE, then default.",
+    ),
+    var(
+        "AWS_DEFAULT_PROFILE",
+        "The profile, where AWS_PROFILE is not set.",
+    ),
+    var(
+        "AWSMFA_PROFILE",
+        "Set by awsmfa for the command (and by an evaluated awsmfa export): a nested run keeps the profile.",
+    ),
+    var(
+        "AWS_REGION",
+        "The region for STS and the command, where --region is not given; then AWS_DEFAULT_REGION, then the profile's region.",
+    ),
+    var(
+        "AWS_DEFAULT_REGION",
+        "The region, where AWS_REGION is not set.",
+    ),
+    var(
+        "AWS_CONFIG_FILE",
+        "The shared config file (default ~/.aws/config).",
+    ),
+    var(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "The shared credentials file (default ~/.aws/credentials).",
+    ),
+    var(
+        "AWSMFA_CONFIG_FILE",
+        "Set by exec --server for its command: the user's own config file, which wins over AWS_CONFIG_FILE.",
+    ),
+    var(
+        "AWSMFA_SHARED_CREDENTIALS_FILE",
+        "Set by exec --server for its command: the user's own credentials file, which wins over AWS_SHARED_CREDENTIALS_FILE.",
+    ),
+    var(
+        "AWS_ENDPOINT_URL_STS",
+        "The STS endpoint; else AWS_ENDPOINT_URL; else the regional endpoint.",
+    ),
+    var(
+        "AWS_ENDPOINT_URL",
+        "The endpoint of every AWS service, STS's where AWS_ENDPOINT_URL_STS is not set.",
+    ),
+    var(
+        "AWS_ENDPOINT_URL_SIGNIN",
+        "The sign-in (federation) endpoint for login, e.g. https://signin.aws.amazon.com.",
+    ),
+    var(
+        "AWSMFA_TOKEN_CODE",
+        "The MFA code, where --token-code is not given (removed from the command's environment).",
+    ),
+    var(
+        "AWSMFA_DURATION",
+        "The session length, where --duration is not given: seconds, or 15m, 1h, 12h.",
+    ),
+    var(
+        "AWSMFA_MIN_TTL",
+        "Reuse a cached session only with this much time left (default 15m, never more than half the session).",
+    ),
+    var(
+        "AWSMFA_CACHE_DIR",
+        "The cache folder (default ~/.cache/awsmfa on Linux, the platform's cache folder elsewhere).",
+    ),
+    var(
+        "AWSMFA_LOCK_TIMEOUT",
+        "How long to wait for another run getting the same session (default 5m).",
+    ),
+    var(
+        "AWSMFA_PROCESS_TIMEOUT",
+        "How long mfa_process may take (default 60s).",
+    ),
+    var(
+        "HOME",
+        "Where ~/.aws is, and the cache unless XDG_CACHE_HOME says otherwise.",
+    ),
+    var("XDG_CACHE_HOME", "The platform cache folder on Linux."),
+    var(
+        "BROWSER",
+        "The program login opens the sign-in URL with (else the platform's opener).",
+    ),
+];
+
+/// The longest span any setting takes (ten years): larger numbers are typos
+/// or attacks, and would overflow the arithmetic on times.
+pub const MAX_SECONDS: u64 = 10 * 366 * 86_400;
+/// Reuse a cached session only with this much left, unless told otherwise.
+pub const DEFAULT_MIN_TTL: u64 = 15 * 60;
+/// How long a run waits for another that holds the lock (it may be at a prompt).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+/// How long `mfa_process` may take (it may wait for a touch of a security key).
+pub const DEFAULT_PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Seconds as a bare number, or a duration such as `15m`, `1h`, `1h30m`.
+pub fn parse_seconds(value: &str) -> std::result::Result<u64, String> {
+    let value = value.trim();
+    let seconds = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        value
+            .parse()
+            .map_err(|_| format!("'{value}' is too large"))?
+    } else {
+        humantime::parse_duration(value)
+            .map(|d| d.as_secs())
+            .map_err(|_| format!("'{value}' is not seconds or a duration like 15m, 1h, 12h"))?
+    };
+    if seconds > MAX_SECONDS {
+        return Err(format!("'{value}' is too large (at most ten years)"));
+    }
+    Ok(seconds)
+}
+
+/// The session flags as given on the command line (none of them required).
+#[derive(Default, Clone)]
+pub struct Flags {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub duration: Option<u64>,
+    pub min_ttl: Option<u64>,
+    pub refresh: bool,
+    /// `--token-code`, as typed: checked here, like the variable.
+    pub token_code: Option<crate::secret::Secret>,
+    pub verbose: bool,
+}
+
+/// Everything a run takes from its flags and environment, settled.
+#[derive(Debug)]
+pub struct Settings {
+    /// The profile asked for: the flag, else the variables, else `default`.
+    pub profile: String,
+    /// The region from `--region` or the variables (a profile may name one too).
+    pub region: Option<String>,
+    /// `--duration`, else `AWSMFA_DURATION`: for the profile named.
+    pub duration: Option<u64>,
+    /// Reuse a cached session only with this many seconds left (at most half).
+    pub min_ttl: u64,
+    pub refresh: bool,
+    /// `--token-code`, else `AWSMFA_TOKEN_CODE`, well formed.
+    pub token_code: Option<MfaCode>,
+    pub verbose: bool,
+    pub config_file: PathBuf,
+    pub credentials_file: PathBuf,
+    /// `AWSMFA_CACHE_DIR`; `None` for the platform's cache folder.
+    pub cache_dir: Option<PathBuf>,
+    pub lock_timeout: Duration,
+    pub process_timeout: Duration,
+    /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`.
+    pub sts_url: Option<String>,
+    pub signin_url: Option<String>,
+    pub browser: Option<String>,
+    pub home: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Settles `flags` against the environment `env`. A variable whose value
+    /// cannot be right is an error naming it, whatever the command.
+    pub fn resolve(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Settings> {
+        let (settings, mut problems) = Settings::resolve_all(flags, env);
+        match problems.is_empty() {
+            true => Ok(settings),
+            false => Err(problems.swap_remove(0)),
+        }
+    }
+
+    /// The settings of this process: its environment, and `flags`.
+    pub fn from_process(flags: &Flags) -> Result<Settings> {
+        Settings::resolve(flags, &|name| std::env::var(name).ok())
+    }
+
+    /// Settles everything it can: a value that cannot be right is left at
+    /// its default and its error listed (for `doctor`, which shows them all).
+    pub fn resolve_all(
+        flags: &Flags,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> (Settings, Vec<Error>) {
+        let mut problems = Vec::new();
+        if let Some(name) = non_utf8_var() {
+            problems.push(Error::config(format!(
+                "{name} is not valid UTF-8; awsmfa cannot use its value"
+            )));
+        }
+        let set = |name: &str| env(name).filter(|v| !v.is_empty());
+        let mut seconds = |name: &str| match set(name).map(|text| parse_seconds(&text)) {
+            Some(Ok(seconds)) => Some(seconds),
+            Some(Err(why)) => {
+                problems.push(Error::config(format!("{name}: {why}")));
+                None
+            }
+            None => None,
+        };
+        let duration = flags.duration.or_else(|| seconds("AWSMFA_DURATION"));
+        let min_ttl = flags
+            .min_ttl
+            .or_else(|| seconds("AWSMFA_MIN_TTL"))
+            .unwrap_or(DEFAULT_MIN_TTL);
+        let lock_timeout =
+            seconds("AWSMFA_LOCK_TIMEOUT").map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs);
+        let process_timeout =
+            seconds("AWSMFA_PROCESS_TIMEOUT").map_or(DEFAULT_PROCESS_TIMEOUT, Duration::from_secs);
+        let profile = flags
+            .profile
+            .clone()
+            .or_else(|| set("AWS_PROFILE"))
+            .or_else(|| set("AWS_DEFAULT_PROFILE"))
+            // Set by an enclosing `awsmfa exec` or an evaluated `awsmfa
+            // export`, both of which remove AWS_PROFILE.
+            .or_else(|| set("AWSMFA_PROFILE"))
+            .unwrap_or_else(|| "default".to_owned());
+        let region = match &flags.region {
+            Some(region) => Some(("--region", region.clone())),
+            None => ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                .into_iter()
+                .find_map(|name| set(name).map(|value| (name, value))),
+        };
+        let region = match region {
+            Some((from, region)) if !is_region(&region) => {
+                problems.push(Error::config(format!(
+                    "{from}: '{region}' is not a region name"
+                )));
+                None
+            }
+            region => region.map(|(_, region)| region),
+        };
+        let token_code = match &flags.token_code {
+            Some(code) => Some(MfaCode::parse(code.expose(), "--token-code")),
+            None => env("AWSMFA_TOKEN_CODE")
+                .filter(|v| !v.trim().is_empty())
+                .map(|code| MfaCode::parse(&code, "AWSMFA_TOKEN_CODE")),
+        };
+        let token_code = match token_code {
+            Some(Err(e)) => {
+                problems.push(e);
+                None
+            }
+            code => code.and_then(Result::ok),
+        };
+        let home = set("HOME").map(PathBuf::from).or_else(dirs::home_dir);
+        let mut file = |var: &str, own: &str, name: &str| {
+            // Under `exec --server`, AWS_* name copies of the files without
+            // the default profile's credentials (for the command's SDK);
+            // AWSMFA_* name the user's own, for an awsmfa the command runs.
+            let rest = match set(own).or_else(|| set(var)) {
+                Some(path) => match path.strip_prefix("~/") {
+                    Some(rest) => rest.to_owned(),
+                    None => return PathBuf::from(path),
+                },
+                None => format!(".aws/{name}"),
+            };
+            match &home {
+                Some(home) => home.join(rest),
+                None => {
+                    problems.push(Error::config(format!(
+                        "cannot find the home folder; set {var}"
+                    )));
+                    PathBuf::from(rest)
+                }
+            }
+        };
+        let config_file = file("AWS_CONFIG_FILE", "AWSMFA_CONFIG_FILE", "config");
+        let credentials_file = file(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWSMFA_SHARED_CREDENTIALS_FILE",
+            "credentials",
+        );
+        let settings = Settings {
+            profile,
+            region,
+            duration,
+            min_ttl,
+            refresh: flags.refresh,
+            token_code,
+            verbose: flags.verbose,
+            config_file,
+            credentials_file,
+            cache_dir: set("AWSMFA_CACHE_DIR").map(PathBuf::from),
+            lock_timeout,
+            process_timeout,
+            sts_url: set("AWS_ENDPOINT_URL_STS").or_else(|| set("AWS_ENDPOINT_URL")),
+            signin_url: set("AWS_ENDPOINT_URL_SIGNIN"),
+            browser: env("BROWSER").filter(|b| !b.trim().is_empty()),
+            home,
+        };
+        (settings, problems)
+    }
+}
+
+/// The first variable of `VARS` whose value is not UTF-8: treating it as
+/// unset would silently mean another profile, file or endpoint.
+pub fn non_utf8_var() -> Option<&'static str> {
+    VARS.iter()
+        .map(|var| var.name)
+        .find(|name| matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_))))
+}
+
+/// A region name: what the SDKs accept as a host label (`eu-west-1`), so
+/// `eu-west-1#oops` or a quoted `"eu-west-1"` is caught before a code is spent.
+pub fn is_region(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn resolve(flags: &Flags, vars: &[(&str, &str)]) -> Result<Settings> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::resolve(flags, &|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_seconds("900"), Ok(900));
+        assert_eq!(parse_seconds("15m"), Ok(900));
+        assert_eq!(parse_seconds("1h"), Ok(3600));
+        assert_eq!(parse_seconds("12h"), Ok(43200));
+        assert_eq!(parse_seconds("1h30m"), Ok(5400));
+        assert!(parse_seconds("soon").is_err());
+        assert!(parse_seconds("").is_err());
+        assert!(parse_seconds("-5").is_err());
+        assert!(parse_seconds("9223372036854775808").is_err());
+        assert!(parse_seconds("99999999999").is_err());
+        assert_eq!(parse_seconds("3650d"), Ok(315_360_000));
+    }
+
+    #[test]
+    fn flags_win_over_variables_in_order() {
+        let home = [("HOME", "/h")];
+        let s = resolve(&Flags::default(), &home).unwrap();
+        assert_eq!(s.profile, "default");
+        assert_eq!(s.min_ttl, DEFAULT_MIN_TTL);
+        assert_eq!(s.config_file, PathBuf::from("/h/.aws/config"));
+        let vars = [
+            ("HOME", "/h"),
+            ("AWS_DEFAULT_PROFILE", "b"),
+            ("AWSMFA_PROFILE", "c"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWSMFA_DURATION", "1h"),
+            ("AWSMFA_MIN_TTL", "5m"),
+            ("AWS_CONFIG_FILE", "~/cfg"),
+            ("AWSMFA_TOKEN_CODE", "222 222"),
+        ];
+        let s = resolve(&Flags::default(), &vars).unwrap();
+        assert_eq!(s.profile, "b");
+        assert_eq!(s.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(s.duration, Some(3600));
+        assert_eq!(s.min_ttl, 300);
+        assert_eq!(s.config_file, PathBuf::from("/h/cfg"));
+        assert_eq!(s.token_code.as_ref().unwrap().expose(), "222222");
+        let flags = Flags {
+            profile: Some("a".into()),
+            region: Some("us-west-2".into()),
+            duration: Some(900),
+            min_ttl: Some(60),
+            token_code: Some(crate::secret::Secret::new("111111")),
+            ..Flags::default()
+        };
+        let s = resolve(&flags, &vars).unwrap();
+        assert_eq!(s.profile, "a");
+        assert_eq!(s.region.as_deref(), Some("us-west-2"));
+        assert_eq!((s.duration, s.min_ttl), (Some(900), 60));
+        assert_eq!(s.token_code.unwrap().expose(), "111111");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        for (name, value) in [
+            ("AWSMFA_DURATION", "soon"),
+            ("AWSMFA_MIN_TTL", "-1"),
+            ("AWSMFA_LOCK_TIMEOUT", "abc"),
+            ("AWSMFA_PROCESS_TIMEOUT", "abc"),
+            ("AWSMFA_TOKEN_CODE", "12345"),
+            ("AWS_REGION", "Not A Region"),
+        ] {
+            let error = resolve(&Flags::default(), &[("HOME", "/h"), (name, value)])
+                .expect_err(name)
+                .to_string();
+            assert!(error.starts_with(name), "{error}");
+            if name == "AWSMFA_TOKEN_CODE" {
+                assert!(!error.contains(value), "repeats the code: {error}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_table_names_each_variable_once() {
+        let mut names: Vec<&str> = VARS.iter().map(|v| v.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), VARS.len());
+        assert!(VARS.iter().all(|v| v.about.ends_with('.')));
+    }
+}

@@ -1,0 +1,65 @@
+//! Files only the user may read: opened without following a link or
+//! waiting on a FIFO, and judged by owner and mode before they are trusted.
+
+use std::fs::{DirBuilder, File, Metadata, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+/// Opens `path` for reading: never through a symbolic link, and never
+/// waiting on a FIFO or a device someone put there.
+pub fn open_unfollowed(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Opens (creating it, mode 0600) a file to lock, as `open_unfollowed` opens.
+pub fn open_lock_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Whether this user owns what `meta` describes.
+pub fn is_ours(meta: &Metadata) -> bool {
+    meta.uid() == nix::unistd::geteuid().as_raw()
+}
+
+/// Why a file of ours is not private (group or others may use it), if it is not.
+pub fn not_private(meta: &Metadata) -> Option<String> {
+    (meta.mode() & 0o077 != 0).then(|| {
+        format!(
+            "group or others may access it (mode {:o})",
+            meta.mode() & 0o777
+        )
+    })
+}
+
+/// The permission bits, for messages (`700`).
+pub fn mode_of(meta: &Metadata) -> u32 {
+    meta.mode() & 0o777
+}
+
+/// Creates a folder only the user may enter (0700 from the start).
+pub fn create_private_dir(path: &Path) -> io::Result<()> {
+    DirBuilder::new().mode(0o700).create(path)
+}
+
+/// Makes a folder of ours private again (0700).
+pub fn make_private(path: &Path) -> io::Result<()> {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Whether the process `pid`, which left files behind, no longer exists.
+pub fn process_is_gone(pid: u32) -> bool {
+    let Ok(pid) = i32::try_from(pid) else {
+        return true;
+    };
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) == Err(nix::errno::Errno::ESRCH)
+}

@@ -1,0 +1,108 @@
+//! Becoming another program (`execve`), and keeping this one's memory to itself.
+
+use crate::error::Error;
+use crate::program::Program;
+use std::ffi::{CString, OsString};
+use std::os::unix::ffi::OsStringExt;
+use std::path::Path;
+
+/// Keeps secrets out of core files and away from other processes of the
+/// user (ptrace, /proc/PID/mem): the process is made non-dumpable. A command
+/// exec'd afterwards is dumpable again.
+pub fn protect_process() {
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_dumpable(false);
+}
+
+/// Whether the file at `path` may be run by this user.
+pub fn is_executable(path: &Path) -> bool {
+    nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok()
+}
+
+/// Replaces this process with `path`, given `args` (its own name first) and
+/// this environment. Returns, with the reason, only if that cannot be done.
+pub fn exec_same(path: &Path, args: &[OsString]) -> String {
+    let (Ok(path), Ok(argv)) = (
+        c_string(path.as_os_str().to_owned()),
+        args.iter()
+            .cloned()
+            .map(c_string)
+            .collect::<Result<Vec<_>, _>>(),
+    ) else {
+        return "an argument contains a NUL byte".into();
+    };
+    let errno = match nix::unistd::execv(&path, &argv) {
+        Err(errno) => errno,
+        Ok(never) => match never {},
+    };
+    errno.desc().to_lowercase()
+}
+
+/// Replaces this process with the program. Returns only on failure.
+pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
+    let shown = program.argv[0].to_string_lossy().into_owned();
+    let not_runnable = |reason: &str| Error::CommandNotRunnable {
+        command: shown.clone(),
+        reason: reason.into(),
+    };
+    let Ok(path) = c_string(program.path.as_os_str().to_owned()) else {
+        return not_runnable("its path contains a NUL byte");
+    };
+    let Ok(argv) = program
+        .argv
+        .iter()
+        .cloned()
+        .map(c_string)
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        return not_runnable("an argument contains a NUL byte");
+    };
+    let envp: Vec<CString> = env
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let mut pair = name.into_vec();
+            pair.push(b'=');
+            pair.extend(value.into_vec());
+            CString::new(pair).ok()
+        })
+        .collect();
+    // Rust ignores SIGPIPE, and an ignored signal stays ignored across
+    // execve: give the command the default, as a shell would.
+    // SAFETY: no handler is installed; SIG_DFL is always valid.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigDfl,
+        )
+    };
+    let errno = match nix::unistd::execve(&path, &argv, &envp) {
+        Err(errno) => errno,
+        Ok(never) => match never {},
+    };
+    if errno == nix::errno::Errno::ENOEXEC {
+        // A script without a #! line: run it with the shell, as execvp does.
+        let mut shell_argv = vec![CString::from(c"/bin/sh")];
+        shell_argv.push(path.clone());
+        shell_argv.extend(argv.into_iter().skip(1));
+        let errno = match nix::unistd::execve(c"/bin/sh", &shell_argv, &envp) {
+            Err(errno) => errno,
+            Ok(never) => match never {},
+        };
+        return not_runnable(errno.desc());
+    }
+    match errno {
+        nix::errno::Errno::ENOENT => Error::not_found(shown),
+        errno => not_runnable(&errno.desc().to_lowercase()),
+    }
+}
+
+/// A command line as the user's shell would run it (`mfa_process`).
+pub fn shell_command(line: &str) -> std::process::Command {
+    let mut command = std::process::Command::new("/bin/sh");
+    command.arg("-c").arg(line);
+    command
+}
+
+fn c_string(value: OsString) -> Result<CString, std::ffi::NulError> {
+    CString::new(value.into_vec())
+}

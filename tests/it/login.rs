@@ -1,0 +1,222 @@
+//! `awsmfa login`: a console sign-in URL for a role profile, from the role's
+//! credentials on the user's MFA session, through a federation stand-in that
+//! checks whose session it was given.
+
+use crate::support::signin::Signin;
+use crate::support::*;
+use std::time::{Duration, Instant};
+
+fn with_signin() -> (World, Signin) {
+    let world = world_with_admin();
+    let signin = Signin::start(&world.sts);
+    (world, signin)
+}
+
+fn login(world: &World, signin: &Signin, args: &[&str]) -> Run {
+    let mut command = world.command(&[&["login"], args].concat());
+    command.env("AWS_ENDPOINT_URL_SIGNIN", &signin.url);
+    world.run_command(command)
+}
+
+#[test]
+fn stdout_gets_a_signin_url_for_the_roles_session() {
+    let (world, signin) = with_signin();
+    let run = login(
+        &world,
+        &signin,
+        &["--profile", "admin", "--stdout", "--token-code", &code()],
+    );
+    run.ok();
+    let url = run.stdout.trim_end();
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    let prefix = format!(
+        "{}/federation?Action=login&Issuer=awsmfa&Destination=",
+        signin.url
+    );
+    assert!(url.starts_with(&prefix), "{url}");
+    assert!(
+        url.contains("Destination=https%3A%2F%2Fconsole.aws.amazon.com%2Fconsole%2Fhome%3Fregion%3Deu-west-1&"),
+        "{url}"
+    );
+    let requests = signin.requests();
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert!(
+        request
+            .arn
+            .as_deref()
+            .is_some_and(|arn| arn.starts_with("arn:aws:sts::123456789012:assumed-role/admin/")),
+        "the role's session, not the user's: {request:?}"
+    );
+    assert!(request.temporary, "never the long-term keys");
+    assert_eq!(
+        request.session_duration, None,
+        "no SessionDuration for credentials from role chaining"
+    );
+    let issued = request.token.as_deref().unwrap();
+    assert!(url.ends_with(&format!("&SigninToken={issued}")), "{url}");
+    assert!(!run.stderr.contains(issued));
+}
+
+#[test]
+fn a_second_login_reuses_the_role_credentials_and_verbose_names_only_the_endpoint() {
+    let (world, signin) = with_signin();
+    login(
+        &world,
+        &signin,
+        &["--profile", "admin", "--stdout", "--token-code", &code()],
+    )
+    .ok();
+    let run = login(&world, &signin, &["--profile", "admin", "--stdout", "-v"]);
+    run.ok();
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+    assert_eq!(
+        world.sts.count("AssumeRole"),
+        1,
+        "the cached role credentials"
+    );
+    let requests = signin.requests();
+    assert_eq!(requests.len(), 2);
+    let token = requests[1].token.as_deref().unwrap();
+    assert!(run.stdout.contains(token));
+    assert!(
+        run.stderr
+            .contains(&format!("sign-in token from {}/federation", signin.url)),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(token), "{}", run.stderr);
+    assert!(!run.stderr.contains("Action="), "{}", run.stderr);
+}
+
+#[test]
+fn without_stdout_the_url_goes_to_the_browser_only() {
+    let (world, signin) = with_signin();
+    let opened = world.home().join("opened");
+    let browser = world.home().join("browser");
+    executable(
+        &browser,
+        &format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > {}.tmp\nmv {0}.tmp {0}\n",
+            opened.display()
+        ),
+    );
+    let mut command = world.command_with_code(&["login", "--profile", "admin"]);
+    command
+        .env("AWS_ENDPOINT_URL_SIGNIN", &signin.url)
+        .env("BROWSER", &browser);
+    let run = world.run_command(command);
+    run.ok();
+    let started = Instant::now();
+    while !opened.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = std::fs::read_to_string(&opened).expect("the browser got the URL");
+    let token = signin.requests()[0].token.clone().unwrap();
+    assert!(url.ends_with(&format!("SigninToken={token}")), "{url}");
+    assert_eq!(run.stdout, "");
+    assert!(!run.stderr.contains(&token) && !run.stderr.contains("federation?"));
+    assert!(
+        run.stderr
+            .contains("opened the AWS console for profile 'admin'")
+    );
+}
+
+#[test]
+fn a_user_profile_cannot_sign_in() {
+    let (world, signin) = with_signin();
+    let run = login(
+        &world,
+        &signin,
+        &["--profile", "alice", "--stdout", "--token-code", &code()],
+    );
+    run.fails_with(1, "profile 'alice' is an IAM user profile");
+    assert!(
+        run.stderr.contains("\nhint: use a role profile"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        signin.requests().is_empty(),
+        "no call to the federation endpoint"
+    );
+    assert!(world.sts.calls().is_empty(), "no code spent");
+}
+
+#[test]
+fn a_role_assumed_directly_asks_for_a_console_session_as_long() {
+    let (world, signin) = with_signin();
+    let run = login(
+        &world,
+        &signin,
+        &[
+            "--profile",
+            "admin",
+            "--duration",
+            "2h",
+            "--stdout",
+            "--token-code",
+            &code(),
+        ],
+    );
+    run.ok();
+    let request = &signin.requests()[0];
+    assert_eq!(request.session_duration.as_deref(), Some("7200"));
+    assert_eq!(world.sts.count("GetSessionToken"), 0, "assumed directly");
+}
+
+#[test]
+fn an_unreachable_federation_endpoint_is_named() {
+    let (world, _) = with_signin();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let mut command = world.command(&[
+        "login",
+        "--profile",
+        "admin",
+        "--stdout",
+        "--token-code",
+        &code(),
+    ]);
+    command.env("AWS_ENDPOINT_URL_SIGNIN", &url);
+    let run = world.run_command(command);
+    run.fails_with(
+        1,
+        &format!("cannot reach the federation endpoint at {url}/federation: connection refused"),
+    );
+}
+
+#[test]
+fn without_browser_the_platforms_opener_gets_the_url() {
+    let (world, signin) = with_signin();
+    let bin = world.home().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let opened = world.home().join("opened");
+    let opener = bin.join("xdg-open");
+    executable(
+        &opener,
+        &format!(
+            "#!/bin/sh\nprintf '%s' \"$1\" > {0}.tmp\nmv {0}.tmp {0}\n",
+            opened.display()
+        ),
+    );
+    let mut command = world.command_with_code(&["login", "--profile", "admin"]);
+    command
+        .env("AWS_ENDPOINT_URL_SIGNIN", &signin.url)
+        .env("PATH", format!("{}:{}", bin.display(), test_path()))
+        .env_remove("BROWSER");
+    let run = world.run_command(command);
+    run.ok();
+    let started = Instant::now();
+    while !opened.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let url = std::fs::read_to_string(&opened).expect("xdg-open got the URL");
+    assert!(
+        url.starts_with(&format!("{}/federation?Action=login", signin.url)),
+        "{url}"
+    );
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("with xdg-open"), "{}", run.stderr);
+}

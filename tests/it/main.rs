@@ -1,0 +1,26 @@
+//! The integration tests: one program, a module per area, all running the
+//! built binaries against the loopback stand-ins in `support`.
+//!
+//! One program links the library once (eighteen programs linked it
+//! eighteen times); `cargo test --test it AREA::` runs one area.
+
+mod support;
+
+mod botocore_reader;
+mod cache;
+mod cached_path;
+mod commands;
+mod completions;
+mod doctor;
+mod exec;
+mod first_minutes;
+mod hardening;
+mod login;
+mod man;
+mod moto;
+mod no_imds;
+mod parallel;
+mod prompt;
+mod roles;
+mod server;
+mod sts_faults;

@@ -1,0 +1,327 @@
+//! The man pages in man/ are generated: the synopsis, description and
+//! options from the clap definitions, the rest (environment, files, the
+//! cache, exit status, examples) from the sections below. This test fails
+//! when the committed pages are stale. Regenerate with:
+//!     AWSMFA_UPDATE_MAN=1 cargo test --test it man::
+
+use awsmfa::cli::Cli;
+use clap::CommandFactory;
+use clap_mangen::Man;
+use clap_mangen::roff::{Roff, bold, italic, roman};
+use std::path::Path;
+
+/// A term and what it means, for a `.TP` list.
+type Item = (&'static str, &'static str);
+
+const ENVIRONMENT: &[Item] = &[
+    (
+        "AWS_PROFILE, AWS_DEFAULT_PROFILE",
+        "The profile, when --profile is not given.",
+    ),
+    (
+        "AWSMFA_PROFILE",
+        "The profile after those two: set by awsmfa exec for its command and by an evaluated \
+         awsmfa export, so nested runs and such a shell keep their profile.",
+    ),
+    (
+        "AWS_REGION, AWS_DEFAULT_REGION",
+        "The region for STS and for the command, when --region is not given.",
+    ),
+    (
+        "AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE",
+        "The shared config and credentials files.",
+    ),
+    (
+        "AWSMFA_CONFIG_FILE, AWSMFA_SHARED_CREDENTIALS_FILE",
+        "Read before those two: set by exec --server for its command, whose AWS_* variables \
+         name copies of the files without the default profile's credentials.",
+    ),
+    (
+        "AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL",
+        "The STS endpoint, instead of the region's.",
+    ),
+    (
+        "AWS_ENDPOINT_URL_SIGNIN",
+        "The console federation endpoint for login (a base URL; /federation is appended).",
+    ),
+    (
+        "AWSMFA_TOKEN_CODE",
+        "The MFA code, when --token-code is not given. Never passed to the command.",
+    ),
+    (
+        "AWSMFA_DURATION",
+        "The session length, when --duration is not given.",
+    ),
+    (
+        "AWSMFA_MIN_TTL",
+        "Reuse a cached session only with this much left (default 15m, at most half the \
+         session's length).",
+    ),
+    ("AWSMFA_CACHE_DIR", "The cache folder."),
+    (
+        "AWSMFA_LOCK_TIMEOUT",
+        "How long a run waits for another that is getting the same session (default 300 s).",
+    ),
+    (
+        "AWSMFA_PROCESS_TIMEOUT",
+        "How long mfa_process may take before it is killed (default 60 s).",
+    ),
+    (
+        "BROWSER",
+        "The browser login opens; else xdg-open (open on macOS).",
+    ),
+];
+
+const FILES: &[Item] = &[
+    (
+        "~/.aws/config",
+        "Profiles: [default] and [profile NAME] with mfa_serial, region, duration_seconds, \
+         role_arn, source_profile, external_id, role_session_name and mfa_process.",
+    ),
+    (
+        "~/.aws/credentials",
+        "Long-term keys: [NAME] with aws_access_key_id and aws_secret_access_key. For a key \
+         set in both files, this one wins.",
+    ),
+    (
+        "~/.cache/awsmfa (Linux), ~/Library/Caches/awsmfa (macOS)",
+        "The session cache, unless AWSMFA_CACHE_DIR is set: a folder of mode 0700 with one \
+         JSON file of mode 0600 per session, named by a hash of what makes the session \
+         different (never a secret). Writes are atomic; an entry that is damaged, of another \
+         version, not yours or readable by others is ignored with a warning and replaced. \
+         Parallel runs that need the same session wait on a lock and share one code.",
+    ),
+];
+
+const MFA: &str = "The MFA code comes from --token-code, else AWSMFA_TOKEN_CODE, else the \
+profile's mfa_process (a command whose standard output is the code, such as \
+\"ykman oath accounts code --single NAME\"), else a prompt on the terminal (/dev/tty, never \
+standard input). A code is six digits; spaces in it are ignored. STS refuses a code it has \
+accepted before, and so does awsmfa, without sending it.";
+
+const EXIT_STATUS: &[Item] = &[
+    (
+        "exec",
+        "The command's own status; with --server, a command killed by a signal makes awsmfa \
+         end by the same signal.",
+    ),
+    (
+        "125",
+        "exec: awsmfa failed (configuration, MFA, STS, cache).",
+    ),
+    ("126", "exec: the command was found but cannot be run."),
+    ("127", "exec: the command was not found."),
+    ("0, 1", "The other commands: success, failure."),
+    ("2", "A usage error: an unknown option, a malformed value."),
+];
+
+const EXAMPLES: &[(&str, &[Item])] = &[
+    (
+        "awsmfa",
+        &[
+            (
+                "awsmfa exec -- aws s3 ls",
+                "Run the AWS CLI with an MFA session of the default profile.",
+            ),
+            (
+                "awsmfa exec --profile admin -- terraform plan",
+                "Assume a role on the MFA session.",
+            ),
+            (
+                "awsmfa exec --server --profile admin -- terraform apply",
+                "A long run whose credentials are refreshed before they expire.",
+            ),
+            (
+                "eval \"$(awsmfa export)\"",
+                "Put the session in this shell.",
+            ),
+            (
+                "awsmfa login --profile admin",
+                "Open the AWS console as the role.",
+            ),
+            ("awsmfa list", "The profiles awsmfa can use."),
+        ],
+    ),
+    (
+        "awsmfa-exec",
+        &[
+            (
+                "awsmfa exec -- aws sts get-caller-identity",
+                "Who the session is.",
+            ),
+            (
+                "AWS_PROFILE=ci awsmfa exec --token-code 123456 -- ./deploy.sh",
+                "A code given on the command line, for a script.",
+            ),
+            (
+                "awsmfa exec --server --profile admin -- terraform apply",
+                "Serve credentials to a long run and refresh them.",
+            ),
+        ],
+    ),
+    (
+        "awsmfa-export",
+        &[
+            ("eval \"$(awsmfa export)\"", "sh, bash, zsh."),
+            ("awsmfa export --format fish | source", "fish."),
+            ("awsmfa export --format dotenv > .env", "A dotenv file."),
+        ],
+    ),
+    (
+        "awsmfa-login",
+        &[
+            (
+                "awsmfa login --profile admin",
+                "Open the console in the browser.",
+            ),
+            (
+                "awsmfa login --profile admin --stdout",
+                "Print the sign-in URL (a secret).",
+            ),
+        ],
+    ),
+    (
+        "awsmfa-completions",
+        &[(
+            "awsmfa completions bash > ~/.local/share/bash-completion/completions/awsmfa",
+            "Install bash completion; --profile completes the profile names in your files.",
+        )],
+    ),
+];
+
+fn items(roff: &mut Roff, heading: &str, items: &[Item]) {
+    roff.control("SH", [heading]);
+    for (term, text) in items {
+        roff.control("TP", []);
+        roff.text([bold(*term)]);
+        roff.text([roman(*text)]);
+    }
+}
+
+/// One page: clap's sections, then ours.
+fn page(cmd: &clap::Command, name: &str) -> String {
+    let man = Man::new(cmd.clone());
+    let mut out = Vec::new();
+    man.render_title(&mut out).unwrap();
+    man.render_name_section(&mut out).unwrap();
+    man.render_synopsis_section(&mut out).unwrap();
+    man.render_description_section(&mut out).unwrap();
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut out).unwrap();
+    }
+    if cmd.has_subcommands() {
+        man.render_subcommands_section(&mut out).unwrap();
+    }
+    let mut roff = Roff::default();
+    if name == "awsmfa" {
+        items(&mut roff, "ENVIRONMENT", ENVIRONMENT);
+        items(&mut roff, "FILES", FILES);
+        roff.control("SH", ["MFA CODES"]);
+        roff.text([roman(MFA)]);
+        items(&mut roff, "EXIT STATUS", EXIT_STATUS);
+    } else {
+        roff.control("SH", ["ENVIRONMENT, FILES, EXIT STATUS"]);
+        roff.text([
+            roman("As for every command: see "),
+            bold("awsmfa"),
+            roman("(1)."),
+        ]);
+    }
+    if let Some((_, examples)) = EXAMPLES.iter().find(|(page, _)| *page == name) {
+        items(&mut roff, "EXAMPLES", examples);
+    }
+    roff.control("SH", ["SEE ALSO"]);
+    let mut see: Vec<String> = if name == "awsmfa" {
+        cmd.get_subcommands()
+            .filter(|s| !s.is_hide_set())
+            .map(|s| format!("awsmfa-{}(1)", s.get_name()))
+            .collect()
+    } else {
+        vec!["awsmfa(1)".to_owned()]
+    };
+    see.push("aws(1)".to_owned());
+    roff.text([italic(see.join(", "))]);
+    roff.to_writer(&mut out).unwrap();
+    if name == "awsmfa" {
+        man.render_version_section(&mut out).unwrap();
+    }
+    String::from_utf8(out).unwrap()
+}
+
+/// Every page, by file name.
+fn pages() -> Vec<(String, String)> {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let mut pages = vec![("awsmfa.1".to_owned(), page(&cmd, "awsmfa"))];
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("awsmfa-{}", sub.get_name());
+        let sub = sub.clone().display_name(&name);
+        pages.push((format!("{name}.1"), page(&sub, &name)));
+    }
+    pages
+}
+
+#[test]
+fn man_pages_match_the_command_line() {
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+    let update = std::env::var_os("AWSMFA_UPDATE_MAN").is_some();
+    let pages = pages();
+    let mut stale = Vec::new();
+    for (name, fresh) in &pages {
+        let path = committed.join(name);
+        if update {
+            std::fs::create_dir_all(&committed).unwrap();
+            std::fs::write(&path, fresh).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {
+            stale.push(name.clone());
+        }
+    }
+    let extra: Vec<_> = std::fs::read_dir(&committed)
+        .map(|dir| {
+            dir.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !pages.iter().any(|(p, _)| p == n))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        stale.is_empty() && (update || extra.is_empty()),
+        "man pages out of date: {stale:?}, left over: {extra:?}; run AWSMFA_UPDATE_MAN=1 cargo test --test it man::"
+    );
+}
+
+#[test]
+fn the_manual_has_the_sections_of_a_manual() {
+    let pages = pages();
+    let main = &pages[0].1;
+    for section in [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "SUBCOMMANDS",
+        "ENVIRONMENT",
+        "FILES",
+        "MFA CODES",
+        "EXIT STATUS",
+        "EXAMPLES",
+        "SEE ALSO",
+    ] {
+        assert!(
+            main.contains(&format!(".SH \"{section}\""))
+                || main.contains(&format!(".SH {section}\n")),
+            "awsmfa.1 has no {section}"
+        );
+    }
+    for needle in ["mfa_process", "AWSMFA_CACHE_DIR", "125", "awsmfa\\-exec(1)"] {
+        assert!(main.contains(needle), "awsmfa.1 says nothing of {needle}");
+    }
+    let exec = &pages.iter().find(|(n, _)| n == "awsmfa-exec.1").unwrap().1;
+    for section in ["NAME", "SYNOPSIS", "OPTIONS", "EXAMPLES", "SEE ALSO"] {
+        assert!(
+            exec.contains(&format!(".SH \"{section}\""))
+                || exec.contains(&format!(".SH {section}\n")),
+            "awsmfa-exec.1 has no {section}"
+        );
+    }
+    assert!(exec.contains("\\-\\-server"));
+}

@@ -1,0 +1,160 @@
+//! The MFA prompt on a real pseudo-terminal: it names the device, does not
+//! echo, and asks again — three tries in all — after a malformed, used or
+//! rejected code.
+
+use crate::support::*;
+use nix::sys::wait::WaitStatus;
+use rexpect::session::{PtySession, spawn_command};
+
+const PROMPT: &str = "MFA code for arn:aws:iam::123456789012:mfa/alice: ";
+
+fn on_terminal(world: &World, args: &[&str]) -> PtySession {
+    spawn_command(world.terminal_command(args), Some(20_000)).expect("spawn on a pty")
+}
+
+fn exit_code(session: &PtySession) -> i32 {
+    match session.process().wait().expect("wait") {
+        WaitStatus::Exited(_, code) => code,
+        other => panic!("not a normal exit: {other:?}"),
+    }
+}
+
+#[test]
+fn the_prompt_names_the_device_and_does_not_echo() {
+    let world = World::new();
+    let mut terminal = on_terminal(
+        &world,
+        &["exec", "--", "sh", "-c", "echo key=$AWS_ACCESS_KEY_ID"],
+    );
+    terminal.exp_string(PROMPT).unwrap();
+    let typed = code();
+    terminal.send_line(&typed).unwrap();
+    let rest = terminal.exp_eof().unwrap();
+    assert!(rest.contains("key=ASIA"), "{rest}");
+    assert!(!rest.contains(&typed), "the code was echoed: {rest}");
+    assert_eq!(exit_code(&terminal), 0);
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
+
+#[test]
+fn malformed_and_rejected_codes_are_asked_again() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line("12345").unwrap();
+    terminal
+        .exp_string("an MFA code is exactly 6 digits")
+        .unwrap();
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line(WRONG_CODE).unwrap();
+    terminal.exp_string("STS rejected the MFA code").unwrap();
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line(&code()).unwrap();
+    terminal.exp_eof().unwrap();
+    assert_eq!(exit_code(&terminal), 0);
+    assert_eq!(
+        world.sts.count("GetSessionToken"),
+        2,
+        "the malformed code was never sent"
+    );
+    assert_eq!(world.cache_entries().len(), 1);
+}
+
+#[test]
+fn three_bad_tries_fail() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+    for bad in ["abcdef", WRONG_CODE, "1234567"] {
+        terminal.exp_string(PROMPT).unwrap();
+        terminal.send_line(bad).unwrap();
+    }
+    let rest = terminal.exp_eof().unwrap();
+    assert!(
+        rest.contains("awsmfa: the code typed: an MFA code is exactly 6 digits"),
+        "{rest}"
+    );
+    assert!(!rest.contains(PROMPT), "a fourth prompt: {rest}");
+    assert_eq!(exit_code(&terminal), 125);
+    assert!(world.cache_entries().is_empty());
+}
+
+#[test]
+fn a_used_code_is_not_sent_again() {
+    let world = World::new();
+    let used = code();
+    world
+        .run(&["exec", "--token-code", &used, "--", "true"])
+        .ok();
+
+    // Elsewhere: at once, one line, no STS call.
+    world
+        .run(&["exec", "--refresh", "--token-code", &used, "--", "true"])
+        .fails_with(125, "that MFA code was already used for arn:aws:iam::123456789012:mfa/alice; wait for the next one");
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+
+    // At the terminal: asked again.
+    let mut terminal = on_terminal(&world, &["exec", "--refresh", "--", "true"]);
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line(&used).unwrap();
+    terminal.exp_string("already used").unwrap();
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line(&code()).unwrap();
+    terminal.exp_eof().unwrap();
+    assert_eq!(exit_code(&terminal), 0);
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
+}
+
+#[test]
+fn a_given_code_skips_the_prompt_and_a_rejected_one_fails_at_once() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--token-code", WRONG_CODE, "--", "true"]);
+    let rest = terminal.exp_eof().unwrap();
+    assert!(!rest.contains(PROMPT), "{rest}");
+    assert!(rest.contains("STS rejected the MFA code"), "{rest}");
+    assert_eq!(exit_code(&terminal), 125);
+}
+
+#[test]
+fn a_run_in_the_background_does_not_ask_and_is_not_stopped() {
+    let world = World::new();
+    // bash with job control puts the background job in a process group of
+    // its own, as an interactive shell (or `exec --server` running one) does.
+    let script = format!("set -m; {BIN} exec -- true & wait $!; echo status=$?");
+    let command = world.program("bash", &["-c", &script]);
+    let mut terminal = spawn_command(command, Some(10_000)).expect("spawn on a pty");
+    terminal
+        .exp_string("an MFA code is needed and there is no terminal to ask on")
+        .unwrap();
+    terminal.exp_string("status=125").unwrap();
+    assert_eq!(world.sts.count("GetSessionToken"), 0);
+}
+
+#[test]
+fn a_signal_at_the_prompt_gives_the_terminal_back() {
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+    for signal in [
+        nix::sys::signal::Signal::SIGTERM,
+        nix::sys::signal::Signal::SIGHUP,
+    ] {
+        let world = World::new();
+        let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+        let handle = terminal.process().get_file_handle().unwrap();
+        terminal.exp_string(PROMPT).unwrap();
+        let flags = tcgetattr(&handle).unwrap().local_flags;
+        assert!(
+            !flags.contains(LocalFlags::ICANON),
+            "the prompt reads key by key"
+        );
+        terminal.process_mut().signal(signal).unwrap();
+        match terminal.process().wait().unwrap() {
+            WaitStatus::Signaled(_, got, _) => assert_eq!(got, signal),
+            other => panic!("{signal}: not ended by the signal: {other:?}"),
+        }
+        let flags = tcgetattr(&handle).unwrap().local_flags;
+        assert!(
+            flags.contains(LocalFlags::ICANON | LocalFlags::ISIG),
+            "{signal}: the terminal has its settings back: {flags:?}"
+        );
+        assert_eq!(world.sts.count("GetSessionToken"), 0);
+    }
+}

@@ -1,0 +1,669 @@
+//! `awsmfa exec --server`: the child fetches its credentials from a loopback
+//! endpoint that keeps them fresh. Real SDKs as the child (boto3, the AWS CLI,
+//! terraform's AWS provider), the endpoint probed as a stranger would, and
+//! the child's exit status and signals passed through.
+
+use crate::support::*;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+/// boto3 in a loop for `seconds`: one call a second; prints a JSON summary.
+fn boto3_loop(seconds: u32) -> String {
+    format!(
+        "import boto3, json, time\n\
+         session = boto3.Session()\n\
+         sts = session.client('sts')\n\
+         keys, arns, failures, calls = set(), set(), [], 0\n\
+         end = time.time() + {seconds}\n\
+         while time.time() < end:\n\
+         \x20   calls += 1\n\
+         \x20   try:\n\
+         \x20       arns.add(sts.get_caller_identity()['Arn'])\n\
+         \x20       keys.add(session.get_credentials().get_frozen_credentials().access_key)\n\
+         \x20   except Exception as e:\n\
+         \x20       failures.append(repr(e))\n\
+         \x20   time.sleep(1)\n\
+         print(json.dumps({{'calls': calls, 'keys': sorted(keys), 'arns': sorted(arns), 'failures': failures}}))\n"
+    )
+}
+
+fn summary(run: &Run) -> serde_json::Value {
+    run.ok();
+    serde_json::from_str(run.stdout.trim()).expect("the script's JSON summary")
+}
+
+#[test]
+fn boto3_keeps_working_across_several_role_expiries_on_one_code() {
+    let world = world_with_admin();
+    // Role credentials that expire 20 s after they are issued.
+    world.sts.set_role_lifetime(20);
+    let run = world.run(&[
+        "exec",
+        "--server",
+        "--profile",
+        "admin",
+        "--token-code",
+        &code(),
+        "--",
+        "python3",
+        "-c",
+        &boto3_loop(65),
+    ]);
+    let summary = summary(&run);
+    assert_eq!(summary["failures"], serde_json::json!([]), "{summary}");
+    assert!(summary["calls"].as_u64().unwrap() >= 50, "{summary}");
+    let keys = summary["keys"].as_array().unwrap();
+    assert!(keys.len() >= 4, "credentials were refreshed: {summary}");
+    assert!(
+        keys.iter().all(|k| k.as_str().unwrap().starts_with("ASIA")),
+        "{summary}"
+    );
+    let arns = summary["arns"].as_array().unwrap();
+    assert!(
+        arns.iter().all(|arn| arn
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:sts::123456789012:assumed-role/admin/awsmfa-")),
+        "{summary}"
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 1, "one MFA code");
+    assert!(world.sts.count("AssumeRole") >= 4);
+}
+
+#[test]
+fn long_term_keys_in_default_do_not_shadow_the_endpoint() {
+    let world = world_with_admin();
+    let credentials = format!(
+        "[default]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n{}",
+        alice_credentials()
+    );
+    world.write_credentials(&credentials);
+    world.write_config(&format!(
+        "[default]\nregion = eu-west-1\ncredential_process = false\n{ALICE_CONFIG}\
+         [profile admin]\nrole_arn = {ADMIN}\nsource_profile = alice\n"
+    ));
+    let first = code();
+    let run = world.run(
+        &[
+            &[
+                "exec",
+                "--server",
+                "--profile",
+                "admin",
+                "--token-code",
+                &first,
+                "--",
+            ],
+            CALLER_ARN,
+        ]
+        .concat(),
+    );
+    run.ok();
+    assert!(
+        run.stdout
+            .starts_with("arn:aws:sts::123456789012:assumed-role/admin/"),
+        "{}",
+        run.stdout
+    );
+    // The user profile too: the session signs, not the long-term key.
+    let run = world.run(
+        &[
+            &["exec", "--server", "--profile", "alice", "--"],
+            CALLER_ARN,
+        ]
+        .concat(),
+    );
+    run.ok();
+    assert_eq!(run.stdout.trim(), ALICE_ARN);
+    let signers: Vec<String> = world
+        .sts
+        .calls()
+        .iter()
+        .filter(|c| c.action == "GetCallerIdentity")
+        .map(|c| c.access_key_id.clone())
+        .collect();
+    assert_eq!(signers.len(), 2);
+    assert!(signers.iter().all(|k| k.starts_with("ASIA")), "{signers:?}");
+    // The user's files are untouched, and the copies are gone.
+    let on_disk = std::fs::read_to_string(world.home().join("aws-credentials")).unwrap();
+    assert_eq!(on_disk, credentials);
+    let leftovers: Vec<_> = std::fs::read_dir(world.cache_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".run-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_aws_cli_sees_only_the_endpoint() {
+    let world = World::new();
+    let run = world.run(&[
+        "exec",
+        "--server",
+        "--token-code",
+        &code(),
+        "--",
+        "sh",
+        "-c",
+        "env | grep -E '^AWS' | cut -d= -f1 | sort; aws sts get-caller-identity --query Arn --output text",
+    ]);
+    run.ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "AWSMFA_CACHE_DIR",
+            "AWSMFA_PROFILE",
+            "AWS_CONFIG_FILE",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_DEFAULT_REGION",
+            "AWS_ENDPOINT_URL_STS",
+            "AWS_REGION",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            ALICE_ARN,
+        ],
+        "no static keys, no profile: {}",
+        run.stdout
+    );
+}
+
+#[test]
+fn terraforms_aws_provider_works_as_the_child() {
+    let world = world_with_admin();
+    let dir = world.home().join("tf");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        format!(
+            "terraform {{\n  required_providers {{\n    aws = {{ source = \"hashicorp/aws\" }}\n  }}\n}}\n\
+             provider \"aws\" {{\n  region = \"eu-west-1\"\n  skip_metadata_api_check = true\n  \
+             skip_region_validation = true\n  endpoints {{\n    sts = \"{}\"\n  }}\n}}\n\
+             data \"aws_caller_identity\" \"me\" {{}}\n\
+             output \"arn\" {{\n  value = data.aws_caller_identity.me.arn\n}}\n",
+            world.sts.url
+        ),
+    )
+    .unwrap();
+    let cli_config = world.home().join("terraformrc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            tf_plugins()
+        ),
+    )
+    .unwrap();
+    let terraform = |args: &[&str]| {
+        let mut command = world.command(args);
+        command
+            .current_dir(&dir)
+            .env("TF_CLI_CONFIG_FILE", &cli_config)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        world.run_command(command)
+    };
+    let mut init = world.program("terraform", &["init", "-input=false", "-no-color"]);
+    init.current_dir(&dir)
+        .env("TF_CLI_CONFIG_FILE", &cli_config)
+        .env("CHECKPOINT_DISABLE", "1");
+    let output = init.output().expect("terraform is installed");
+    assert!(
+        output.status.success(),
+        "terraform init: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let run = terraform(&[
+        "exec",
+        "--server",
+        "--profile",
+        "admin",
+        "--token-code",
+        &code(),
+        "--",
+        "terraform",
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+    ]);
+    run.ok();
+    assert!(
+        run.stdout
+            .contains("arn = \"arn:aws:sts::123456789012:assumed-role/admin/"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
+
+/// The provider mirror that ships with the machine image.
+fn tf_plugins() -> &'static str {
+    ["/opt/tf-plugins", "/tf-plugins"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).is_dir())
+        .expect("a tf-plugins provider mirror (see .ci/run)")
+}
+
+/// A server run whose child prints the endpoint's URL and token, then waits
+/// until the file `go` appears in HOME.
+fn start_waiting_child(world: &World) -> (Child, String, String) {
+    let script = "echo \"$AWS_CONTAINER_CREDENTIALS_FULL_URI $AWS_CONTAINER_AUTHORIZATION_TOKEN\"; \
+                  while [ ! -e \"$HOME/go\" ]; do sleep 0.05; done";
+    let mut command = world.command(&[
+        "exec",
+        "--server",
+        "--token-code",
+        &code(),
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let (url, token) = line.trim().split_once(' ').expect("URL and token");
+    (child, url.to_owned(), token.to_owned())
+}
+
+/// One raw HTTP/1.1 request; returns the status and the body.
+fn request(address: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).expect("connect");
+    let mut text = format!("GET {path} HTTP/1.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    stream.write_all(text.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().expect("a status");
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_endpoint_answers_only_the_child() {
+    let world = World::new();
+    let (child, url, token) = start_waiting_child(&world);
+    assert!(token.len() >= 32, "at least 128 random bits: {token}");
+    let rest = url.strip_prefix("http://127.0.0.1:").expect("127.0.0.1");
+    let (port, path) = rest.split_once('/').unwrap();
+    let address = format!("127.0.0.1:{port}");
+    let path = format!("/{path}");
+    let host = address.as_str();
+
+    let (status, body) = request(
+        &address,
+        &path,
+        &[("Host", host), ("Authorization", &token)],
+    );
+    assert_eq!(status, 200, "{body}");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let key = json["AccessKeyId"].as_str().unwrap();
+    assert!(key.starts_with("ASIA"), "{json}");
+    assert!(!json["SecretAccessKey"].as_str().unwrap().is_empty());
+    assert!(!json["Token"].as_str().unwrap().is_empty());
+    assert!(json["Expiration"].as_str().unwrap().ends_with('Z'));
+    assert!(!body.contains(ALICE_KEY) && !body.contains(ALICE_SECRET));
+
+    let wrong = token.replace(&token[..1], if &token[..1] == "a" { "b" } else { "a" });
+    for (what, headers) in [
+        ("no token", vec![("Host", host)]),
+        (
+            "a wrong token",
+            vec![("Host", host), ("Authorization", &wrong)],
+        ),
+        (
+            "a foreign Host",
+            vec![("Host", "attacker.example"), ("Authorization", &token)],
+        ),
+        ("no Host", vec![("Authorization", token.as_str())]),
+    ] {
+        let (status, body) = request(&address, &path, &headers);
+        assert_eq!(status, 403, "{what}: {body}");
+        assert!(!body.contains(key), "{what}: {body}");
+    }
+    let (status, _) = request(
+        &address,
+        "/other",
+        &[("Host", host), ("Authorization", &token)],
+    );
+    assert_eq!(status, 404);
+
+    std::fs::write(world.home().join("go"), "").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    world.check_no_secrets(&String::from_utf8_lossy(&output.stderr), &[]);
+    let refused = TcpStream::connect(&address);
+    assert!(refused.is_err(), "the endpoint is closed after the run");
+}
+
+#[test]
+fn the_exit_status_is_the_childs() {
+    let world = World::new();
+    world
+        .run_with_code(&["exec", "--server", "--", "true"])
+        .ok();
+    for (script, status) in [("exit 0", 0), ("exit 1", 1), ("exit 42", 42)] {
+        let run = world.run(&["exec", "--server", "--", "sh", "-c", script]);
+        assert_eq!(run.status, status, "{script}: {}", run.stderr);
+        assert_eq!(run.stderr, "");
+    }
+    // Killed by a signal: awsmfa ends by the same signal.
+    let output = world
+        .command(&["exec", "--server", "--", "sh", "-c", "kill -TERM $$"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.signal(), Some(libc_signal(Signal::SIGTERM)));
+    assert!(!output.status.core_dumped());
+}
+
+fn libc_signal(signal: Signal) -> i32 {
+    signal as i32
+}
+
+#[test]
+fn awsmfa_fails_as_exec_does() {
+    let world = World::new();
+    world
+        .run(&["exec", "--server", "--", "no-such-command-here"])
+        .fails_with(127, "no-such-command-here: command not found");
+    let script = world.home().join("not-executable");
+    std::fs::write(&script, "#!/bin/sh\ntrue\n").unwrap();
+    world
+        .run(&["exec", "--server", "--", script.to_str().unwrap()])
+        .fails_with(126, "permission denied");
+    world
+        .run(&["exec", "--server", "--profile", "nobody", "--", "true"])
+        .fails_with(125, "profile 'nobody'");
+    assert_eq!(world.sts.count("GetSessionToken"), 0);
+}
+
+/// A child that counts the signals it gets, says `ready`, and after the
+/// first one waits a little for a second before it prints the count.
+const COUNTER: &str = "import signal, sys, time\n\
+    count = {}\n\
+    def on(number, frame):\n\
+    \x20   count[number] = count.get(number, 0) + 1\n\
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1):\n\
+    \x20   signal.signal(s, on)\n\
+    print('ready', flush=True)\n\
+    while not count:\n\
+    \x20   time.sleep(0.01)\n\
+    time.sleep(1)\n\
+    print(' '.join(f'{signal.Signals(n).name}={c}' for n, c in sorted(count.items())), flush=True)\n\
+    sys.exit(3)\n";
+
+fn wait_for_ready(child: &mut Child) -> BufReader<std::process::ChildStdout> {
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    stdout
+}
+
+#[test]
+fn signals_sent_to_awsmfa_reach_the_child_once() {
+    let world = World::new();
+    world
+        .run_with_code(&["exec", "--server", "--", "true"])
+        .ok();
+    for signal in [
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGINT,
+        Signal::SIGUSR1,
+    ] {
+        let mut child = world
+            .command(&["exec", "--server", "--", "python3", "-c", COUNTER])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = wait_for_ready(&mut child);
+        kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+        let mut counts = String::new();
+        stdout.read_line(&mut counts).unwrap();
+        assert_eq!(counts.trim(), format!("{}=1", signal.as_str()));
+        assert_eq!(child.wait().unwrap().code(), Some(3), "{signal}");
+    }
+}
+
+#[test]
+fn ctrl_c_at_the_terminal_reaches_the_child_once() {
+    use rexpect::session::spawn_command;
+    let world = World::new();
+    world
+        .run_with_code(&["exec", "--server", "--", "true"])
+        .ok();
+    let command = world.terminal_command(&["exec", "--server", "--", "python3", "-c", COUNTER]);
+    let mut terminal = spawn_command(command, Some(20_000)).expect("spawn on a pty");
+    terminal.exp_string("ready").unwrap();
+    // The terminal sends SIGINT to the whole foreground group: awsmfa and
+    // the child. The child must see it once, not twice.
+    terminal.send_control('c').unwrap();
+    terminal.exp_string("SIGINT=1").unwrap();
+    match terminal.process().wait().unwrap() {
+        nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 3),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+}
+
+#[test]
+fn an_mfa_session_running_low_gets_a_code_from_mfa_process_ahead_of_time() {
+    let world = World::new();
+    // Each run of mfa_process prints the next code, as a device would.
+    let codes = world.home().join("codes");
+    let all: Vec<String> = (0..20).map(|_| code()).collect();
+    std::fs::write(&codes, all.join("\n") + "\n").unwrap();
+    let next = world.home().join("next-code");
+    executable(
+        &next,
+        &format!("#!/bin/sh\nhead -n 1 {0}\nsed -i 1d {0}\n", codes.display()),
+    );
+    world.write_config(&format!("{ALICE_CONFIG}mfa_process = {}\n", next.display()));
+    world.sts.set_session_lifetime(16);
+    let run = world.run(&["exec", "--server", "--", "python3", "-c", &boto3_loop(30)]);
+    let summary = summary(&run);
+    assert_eq!(summary["failures"], serde_json::json!([]), "{summary}");
+    assert!(
+        world.sts.count("GetSessionToken") >= 3,
+        "new MFA sessions while the command ran: {}",
+        world.sts.count("GetSessionToken")
+    );
+    assert!(summary["keys"].as_array().unwrap().len() >= 3, "{summary}");
+}
+
+#[test]
+fn with_no_code_source_it_says_once_when_credentials_stop() {
+    let world = World::new();
+    world.sts.set_session_lifetime(16);
+    let started = Instant::now();
+    let run = world.run(&[
+        "exec",
+        "--server",
+        "--token-code",
+        &code(),
+        "--",
+        "sleep",
+        "14",
+    ]);
+    run.ok();
+    assert!(started.elapsed() >= Duration::from_secs(14));
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with("awsmfa: credentials for profile 'alice' stop at ")
+            && lines[0].contains("no terminal or mfa_process"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
+
+#[test]
+fn at_a_terminal_the_code_is_asked_ahead_while_credentials_are_still_served() {
+    let world = World::new();
+    let mut terminal = on_terminal_with_short_sessions(&world, &["python3", "-c", &boto3_loop(20)]);
+    // Halfway through the 16 s session, the next code is asked for.
+    terminal
+        .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
+        .unwrap();
+    let asked = Instant::now();
+    // The child goes on working while nobody types.
+    std::thread::sleep(Duration::from_secs(3));
+    let calls_while_asking = world.sts.count("GetCallerIdentity");
+    terminal.send_line(&code()).unwrap();
+    let rest = terminal.exp_eof().unwrap();
+    // (With 16 s sessions, the next prompt may already stand before it.)
+    let start = rest
+        .rfind("{\"calls\"")
+        .unwrap_or_else(|| panic!("no summary: {rest}"));
+    let summary: serde_json::Value = serde_json::from_str(rest[start..].trim()).unwrap();
+    assert_eq!(summary["failures"], serde_json::json!([]), "{summary}");
+    assert!(asked.elapsed() >= Duration::from_secs(3));
+    assert!(
+        world.sts.count("GetCallerIdentity") > calls_while_asking,
+        "calls went on after the code"
+    );
+    assert!(
+        calls_while_asking >= 8,
+        "calls went on while the prompt waited"
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
+    assert!(summary["keys"].as_array().unwrap().len() >= 2, "{summary}");
+}
+
+#[test]
+fn a_command_that_ends_during_a_prompt_leaves_the_terminal_as_it_was() {
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+    let world = World::new();
+    let mut terminal = on_terminal_with_short_sessions(&world, &["sleep", "11"]);
+    let handle = terminal.process().get_file_handle().unwrap();
+    terminal
+        .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
+        .unwrap();
+    // (rexpect turns echo off on its terminal; line editing shows the prompt's mark.)
+    assert!(
+        !tcgetattr(&handle)
+            .unwrap()
+            .local_flags
+            .contains(LocalFlags::ICANON),
+        "the prompt reads key by key"
+    );
+    // Nobody types: the command ends while the prompt waits.
+    match terminal.process().wait().unwrap() {
+        nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+    let flags = tcgetattr(&handle).unwrap().local_flags;
+    assert!(
+        flags.contains(LocalFlags::ICANON | LocalFlags::ISIG),
+        "the terminal has its settings back: {flags:?}"
+    );
+}
+
+#[test]
+fn an_awsmfa_run_by_the_command_still_finds_the_default_profiles_keys() {
+    let world = World::new();
+    world.write_credentials(&format!(
+        "[default]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n"
+    ));
+    world.write_config(&format!(
+        "[default]\nmfa_serial = {ALICE_SERIAL}\nregion = eu-west-1\n"
+    ));
+    let mut command = world.command(
+        &[
+            &[
+                "exec",
+                "--server",
+                "--token-code",
+                &code(),
+                "--",
+                BIN,
+                "exec",
+                "--",
+            ],
+            CALLER_ARN,
+        ]
+        .concat(),
+    );
+    command.env_remove("AWS_PROFILE");
+    let run = world.run_command(command);
+    run.ok();
+    assert_eq!(run.stdout.trim(), ALICE_ARN);
+    assert_eq!(
+        world.sts.count("GetSessionToken"),
+        1,
+        "the inner run used the session"
+    );
+    let signer = &world
+        .sts
+        .calls()
+        .into_iter()
+        .find(|c| c.action == "GetCallerIdentity")
+        .unwrap()
+        .access_key_id;
+    assert!(signer.starts_with("ASIA"), "{signer}");
+}
+
+#[test]
+fn ctrl_c_at_a_refresh_prompt_declines_the_code_and_spares_the_command() {
+    let world = World::new();
+    let script = "import signal, time\n\
+        count = 0\n\
+        def on(number, frame):\n\
+        \x20   global count\n\
+        \x20   count += 1\n\
+        signal.signal(signal.SIGINT, on)\n\
+        time.sleep(12)\n\
+        print(f'SIGINT={count}', flush=True)\n";
+    let mut terminal = on_terminal_with_short_sessions(&world, &["python3", "-c", script]);
+    terminal
+        .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
+        .unwrap();
+    terminal.send_control('c').unwrap();
+    terminal
+        .exp_string("runs out and no new code was given")
+        .unwrap();
+    terminal.exp_string("SIGINT=0").unwrap();
+    match terminal.process().wait().unwrap() {
+        nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
+
+/// A server run on a terminal of its own, with MFA sessions that last 16 s:
+/// halfway through, the next code is asked for while `command` runs.
+fn on_terminal_with_short_sessions(
+    world: &World,
+    command: &[&str],
+) -> rexpect::session::PtySession {
+    world.sts.set_session_lifetime(16);
+    let code = code();
+    let args = [
+        &["exec", "--server", "--token-code", code.as_str(), "--"][..],
+        command,
+    ]
+    .concat();
+    rexpect::session::spawn_command(world.terminal_command(&args), Some(30_000))
+        .expect("spawn on a pty")
+}
