@@ -20,26 +20,30 @@ const fn var(name: &'static str, about: &'static str) -> Var {
 }
 
 /// Every variable awsmfa reads as text, in the order the manual lists them.
+/// A value in any of them that cannot be right is an error naming it.
 pub const VARS: &[Var] = &[
     var(
         "AWS_PROFILE",
-        "The profile to use when --profile is not given; then AWS_DEFAULT_PROFILE, then AWSMFA_PROFILE, then default.",
+        "The profile, when --profile is not given; then AWS_DEFAULT_PROFILE, then AWSMFA_PROFILE, \
+         then default.",
     ),
     var(
         "AWS_DEFAULT_PROFILE",
-        "The profile, where AWS_PROFILE is not set.",
+        "The profile, when neither --profile nor AWS_PROFILE is given.",
     ),
     var(
         "AWSMFA_PROFILE",
-        "Set by awsmfa for the command (and by an evaluated awsmfa export): a nested run keeps the profile.",
+        "The profile after those two: set by awsmfa exec for its command and by an evaluated \
+         awsmfa export, so nested runs and such a shell keep their profile.",
     ),
     var(
         "AWS_REGION",
-        "The region for STS and the command, where --region is not given; then AWS_DEFAULT_REGION, then the profile's region.",
+        "The region for STS and for the command, when --region is not given; then \
+         AWS_DEFAULT_REGION, then the profile's region.",
     ),
     var(
         "AWS_DEFAULT_REGION",
-        "The region, where AWS_REGION is not set.",
+        "The region, when neither --region nor AWS_REGION is given.",
     ),
     var(
         "AWS_CONFIG_FILE",
@@ -51,56 +55,58 @@ pub const VARS: &[Var] = &[
     ),
     var(
         "AWSMFA_CONFIG_FILE",
-        "Set by exec --server for its command: the user's own config file, which wins over AWS_CONFIG_FILE.",
+        "Read before AWS_CONFIG_FILE: set by exec --server for its command, whose AWS_* \
+         variables name copies of the files without the default profile's credentials.",
     ),
     var(
         "AWSMFA_SHARED_CREDENTIALS_FILE",
-        "Set by exec --server for its command: the user's own credentials file, which wins over AWS_SHARED_CREDENTIALS_FILE.",
+        "Read before AWS_SHARED_CREDENTIALS_FILE, for the same reason.",
     ),
     var(
         "AWS_ENDPOINT_URL_STS",
-        "The STS endpoint; else AWS_ENDPOINT_URL; else the regional endpoint.",
+        "The STS endpoint, instead of the region's.",
     ),
     var(
         "AWS_ENDPOINT_URL",
-        "The endpoint of every AWS service, STS's where AWS_ENDPOINT_URL_STS is not set.",
+        "Every service's endpoint: STS's, when AWS_ENDPOINT_URL_STS is not set.",
     ),
     var(
         "AWS_ENDPOINT_URL_SIGNIN",
-        "The sign-in (federation) endpoint for login, e.g. https://signin.aws.amazon.com.",
+        "The console federation endpoint for login (a base URL; /federation is appended).",
     ),
     var(
         "AWSMFA_TOKEN_CODE",
-        "The MFA code, where --token-code is not given (removed from the command's environment).",
+        "The MFA code, when --token-code is not given. Never passed to the command.",
     ),
     var(
         "AWSMFA_DURATION",
-        "The session length, where --duration is not given: seconds, or 15m, 1h, 12h.",
+        "The session length, when --duration is not given: seconds, or 15m, 1h, 12h.",
     ),
     var(
         "AWSMFA_MIN_TTL",
-        "Reuse a cached session only with this much time left (default 15m, never more than half the session).",
+        "Reuse a cached session only with this much left (default 15m, at most half the \
+         session's length), when --min-ttl is not given.",
     ),
     var(
         "AWSMFA_CACHE_DIR",
-        "The cache folder (default ~/.cache/awsmfa on Linux, the platform's cache folder elsewhere).",
+        "The cache folder (default: the platform's cache folder + awsmfa).",
     ),
     var(
         "AWSMFA_LOCK_TIMEOUT",
-        "How long to wait for another run getting the same session (default 5m).",
+        "How long a run waits for another that is getting the same session (default 300 s).",
     ),
     var(
         "AWSMFA_PROCESS_TIMEOUT",
-        "How long mfa_process may take (default 60s).",
+        "How long mfa_process may take before it is killed (default 60 s).",
     ),
+    var("HOME", "Where ~/.aws is."),
     var(
-        "HOME",
-        "Where ~/.aws is, and the cache unless XDG_CACHE_HOME says otherwise.",
+        "XDG_CACHE_HOME",
+        "The platform's cache folder on Linux (default ~/.cache).",
     ),
-    var("XDG_CACHE_HOME", "The platform cache folder on Linux."),
     var(
         "BROWSER",
-        "The program login opens the sign-in URL with (else the platform's opener).",
+        "The browser login opens; else xdg-open (open on macOS).",
     ),
 ];
 

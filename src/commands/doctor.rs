@@ -9,7 +9,7 @@ use crate::profile::{Files, Plan, Request};
 use crate::session::cache::Cache;
 use crate::session::{self, Endpoint};
 use crate::settings::{Flags, Settings};
-use std::os::unix::fs::MetadataExt;
+use crate::sys;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -195,8 +195,8 @@ fn file_check(
             );
         }
     };
-    let mode = meta.mode() & 0o777;
-    if secret && mode & 0o077 != 0 {
+    let mode = sys::mode_of(&meta);
+    if secret && sys::shared(&meta) {
         return check(
             name,
             Status::Warn,
@@ -496,11 +496,12 @@ fn cache_checks(
     if !meta.is_dir() {
         return refuse("is not a folder");
     }
-    if meta.uid() != nix::unistd::geteuid().as_raw() {
+    if !sys::is_ours(&meta) {
         return refuse("belongs to another user");
     }
     let mut checks = Vec::new();
-    let mode = meta.mode() & 0o777;
+    let mode = sys::mode_of(&meta);
+    let shared = sys::shared(&meta);
     // Usable by the rule a run applies; running low: not expired, but too
     // little left to be reused; unusable: not to be trusted at all.
     let (mut usable, mut low, mut expired, mut unusable) = (0, 0, 0, 0);
@@ -522,13 +523,13 @@ fn cache_checks(
             "; {temps} stale temporary files, {locks} stale locks"
         ));
     }
-    let status = if mode & 0o077 != 0 || unusable > 0 {
+    let status = if shared || unusable > 0 {
         Status::Warn
     } else {
         Status::Ok
     };
     let hint = (status == Status::Warn).then(|| {
-        if mode & 0o077 != 0 {
+        if shared {
             format!("chmod 700 {dir} (the next run does it too)")
         } else {
             "unusable entries are replaced by the next run; awsmfa clear removes them".into()

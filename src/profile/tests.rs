@@ -275,6 +275,11 @@ fn line() -> impl proptest::strategy::Strategy<Value = String> {
         (key.clone(), "[ \t]{0,2}", "[=:]", "\\PC{0,30}")
             .prop_map(|(k, w, sep, v)| format!("{k}{w}{sep}{v}")),
         (key, "[a-z0-9 ]{0,8}").prop_map(|(k, n)| format!("source_profile = {k}{n}")),
+        // Values that pass the checks, so resolution gets past them.
+        "[a-z]{1,8}".prop_map(|n| format!("mfa_serial = arn:aws:iam::123456789012:mfa/{n}")),
+        "[a-z]{1,8}".prop_map(|n| format!("role_arn = arn:aws:iam::123456789012:role/{n}")),
+        (900u64..50_000).prop_map(|d| format!("duration_seconds = {d}")),
+        "(eu|us)-(west|east)-[1-3]".prop_map(|r| format!("region = {r}")),
         "[ \t]+\\PC{0,20}",
         "[#;]\\PC{0,20}",
         "\\PC{0,40}",
@@ -299,5 +304,58 @@ proptest::proptest! {
             }
         }
         proptest::prop_assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    /// Well-formed files of users and roles (each role's source drawn
+    /// from the profiles before it), with settings in either file: every
+    /// profile resolves, down to the user its chain ends in, with that
+    /// user's keys and device and the durations STS allows.
+    #[test]
+    fn well_formed_chains_resolve_to_their_user(
+        users in proptest::collection::vec(("[a-z]{1,6}", proptest::option::of(900u64..=129_600), proptest::bool::ANY), 1..4),
+        roles in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::option::of(900u64..=3600)), 0..6),
+    ) {
+        let (mut config, mut credentials) = (String::new(), String::new());
+        // name → the user profile its chain ends in.
+        let mut names: Vec<(String, usize)> = Vec::new();
+        for (i, (device, duration, in_credentials)) in users.iter().enumerate() {
+            let name = format!("user{i}");
+            config.push_str(&format!("[profile {name}]\nmfa_serial = arn:aws:iam::123456789012:mfa/{device}\n"));
+            if let Some(duration) = duration {
+                config.push_str(&format!("duration_seconds = {duration}\n"));
+            }
+            let keys = format!("aws_access_key_id = AKIA{i:016}\naws_secret_access_key = secret{i}\n");
+            if *in_credentials {
+                credentials.push_str(&format!("[{name}]\n{keys}"));
+            } else {
+                config.push_str(&keys);
+            }
+            names.push((name, i));
+        }
+        for (i, (source, duration)) in roles.iter().enumerate() {
+            let (source, user) = names[source.index(names.len())].clone();
+            let name = format!("role{i}");
+            config.push_str(&format!(
+                "[profile {name}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = {source}\n"
+            ));
+            if let Some(duration) = duration {
+                config.push_str(&format!("duration_seconds = {duration}\n"));
+            }
+            names.push((name, user));
+        }
+        let files = Files::from_texts(&config, &credentials).unwrap();
+        for (name, user) in &names {
+            let plan = files.resolve(&request(name));
+            proptest::prop_assert!(plan.is_ok(), "{name}: {:?}\n{config}", plan.err());
+            let plan = plan.unwrap();
+            let (device, duration, _) = &users[*user];
+            proptest::prop_assert_eq!(&plan.user.profile, &format!("user{user}"));
+            proptest::prop_assert_eq!(&plan.user.access_key_id, &format!("AKIA{user:016}"));
+            proptest::prop_assert_eq!(&plan.mfa.serial, &format!("arn:aws:iam::123456789012:mfa/{device}"));
+            proptest::prop_assert_eq!(plan.user.duration, duration.unwrap_or(43_200));
+            for role in &plan.roles {
+                proptest::prop_assert!(role.duration <= CHAINED_ROLE_MAX);
+            }
+        }
     }
 }

@@ -7,7 +7,6 @@ use crate::error::{Error, Result};
 use crate::program::Program;
 use crate::sys::{Ending, Signals};
 use std::ffi::OsString;
-use std::process::Command;
 
 /// A child command with awsmfa watching over it.
 pub struct Supervisor {
@@ -26,10 +25,8 @@ impl Supervisor {
     /// Starts `program` with `env`, then waits for it while passing on
     /// signals. Spawn failures are 126/127 errors, as for `exec`.
     pub fn run(self, program: &Program, env: Vec<(OsString, OsString)>) -> Result<Ending> {
-        let mut command = Command::new(&program.path);
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::arg0(&mut command, &program.argv[0]);
-        command.args(&program.argv[1..]).env_clear().envs(env);
+        let mut command = crate::sys::child_command(program);
+        command.env_clear().envs(env);
         let child = command.spawn().map_err(|e| {
             let shown = program.argv[0].to_string_lossy().into_owned();
             match e.kind() {

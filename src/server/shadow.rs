@@ -82,12 +82,7 @@ impl ChildFiles {
 
 fn write_private(path: &Path, text: &str) -> Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
+    crate::sys::create_private_file(path)
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|e| {
             Error::Cache(format!(

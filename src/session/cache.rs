@@ -627,21 +627,52 @@ mod tests {
             use_it(&entry_file(dir.path(), &bytes));
         }
 
+        /// Entries shaped like ours, with values of every kind: one is
+        /// used exactly when its version is ours, every field is there with
+        /// its type, and its expiry is one RFC 3339 can write.
         #[test]
-        fn any_values_in_an_entry_are_read_or_refused(
+        fn entries_are_used_exactly_when_they_are_right(
             version in prop_oneof![Just(VERSION), any::<u32>()],
-            expires_at in prop_oneof![any::<u64>(), Just(u64::MAX), Just(0u64), Just(253_402_300_800u64)],
+            expires_at in prop_oneof![
+                Just(4_000_000_000u64), any::<u64>(), Just(0u64),
+                Just(super::super::LATEST_EXPIRY), Just(super::super::LATEST_EXPIRY + 1),
+            ],
             profile in ".{0,40}",
             key in "\\PC{0,40}",
-            kind in prop_oneof![Just("session".to_owned()), Just("role".to_owned()), ".{0,8}"],
+            kind in prop_oneof![Just("session".to_owned()), Just("role".to_owned()), "[a-z]{0,8}"],
+            drop_field in prop_oneof![Just(None), (0usize..7).prop_map(Some)],
+            duration in prop_oneof![Just(serde_json::Value::Null), (0u64..200_000).prop_map(serde_json::Value::from), Just(serde_json::json!("1h"))],
         ) {
-            let json = serde_json::json!({
+            let mut json = serde_json::json!({
                 "version": version, "profile": profile, "kind": kind, "mfa_serial": "m",
                 "access_key_id": key, "secret_access_key": "s", "session_token": "t",
                 "expires_at": expires_at,
             });
+            if !duration.is_null() {
+                json["duration"] = duration.clone();
+            }
+            const FIELDS: [&str; 7] = ["version", "profile", "kind", "mfa_serial", "access_key_id", "secret_access_key", "expires_at"];
+            if let Some(field) = drop_field {
+                json.as_object_mut().unwrap().remove(FIELDS[field]);
+            }
             let dir = tempfile::tempdir().unwrap();
-            use_it(&entry_file(dir.path(), json.to_string().as_bytes()));
+            let read = read_entry(&entry_file(dir.path(), json.to_string().as_bytes()));
+            let right = version == VERSION
+                && drop_field.is_none()
+                && (kind == "session" || kind == "role")
+                && expires_at <= super::super::LATEST_EXPIRY
+                && !duration.is_string();
+            match read {
+                Ok(Some(entry)) => {
+                    prop_assert!(right, "used a wrong entry: {json}");
+                    prop_assert_eq!(entry.credentials.expires_at, expires_at);
+                    prop_assert_eq!(entry.credentials.access_key_id, key);
+                    prop_assert_eq!(entry.profile, profile);
+                    use_it(&entry_file(dir.path(), json.to_string().as_bytes()));
+                }
+                Ok(None) => prop_assert!(false, "the file is there"),
+                Err(_) => prop_assert!(!right, "refused a right entry: {json}"),
+            }
         }
     }
 

@@ -23,4 +23,5 @@ mod parallel;
 mod prompt;
 mod roles;
 mod server;
+mod settings;
 mod sts_faults;

@@ -1,6 +1,7 @@
 //! The man pages in man/ are generated: the synopsis, description and
-//! options from the clap definitions, the rest (environment, files, the
-//! cache, exit status, examples) from the sections below. This test fails
+//! options from the clap definitions, the environment from the settings'
+//! table of variables, the rest (files, the cache, exit status, examples)
+//! from the sections below. This test fails
 //! when the committed pages are stale. Regenerate with:
 //!     AWSMFA_UPDATE_MAN=1 cargo test --test it man::
 
@@ -12,65 +13,6 @@ use std::path::Path;
 
 /// A term and what it means, for a `.TP` list.
 type Item = (&'static str, &'static str);
-
-const ENVIRONMENT: &[Item] = &[
-    (
-        "AWS_PROFILE, AWS_DEFAULT_PROFILE",
-        "The profile, when --profile is not given.",
-    ),
-    (
-        "AWSMFA_PROFILE",
-        "The profile after those two: set by awsmfa exec for its command and by an evaluated \
-         awsmfa export, so nested runs and such a shell keep their profile.",
-    ),
-    (
-        "AWS_REGION, AWS_DEFAULT_REGION",
-        "The region for STS and for the command, when --region is not given.",
-    ),
-    (
-        "AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE",
-        "The shared config and credentials files.",
-    ),
-    (
-        "AWSMFA_CONFIG_FILE, AWSMFA_SHARED_CREDENTIALS_FILE",
-        "Read before those two: set by exec --server for its command, whose AWS_* variables \
-         name copies of the files without the default profile's credentials.",
-    ),
-    (
-        "AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL",
-        "The STS endpoint, instead of the region's.",
-    ),
-    (
-        "AWS_ENDPOINT_URL_SIGNIN",
-        "The console federation endpoint for login (a base URL; /federation is appended).",
-    ),
-    (
-        "AWSMFA_TOKEN_CODE",
-        "The MFA code, when --token-code is not given. Never passed to the command.",
-    ),
-    (
-        "AWSMFA_DURATION",
-        "The session length, when --duration is not given.",
-    ),
-    (
-        "AWSMFA_MIN_TTL",
-        "Reuse a cached session only with this much left (default 15m, at most half the \
-         session's length).",
-    ),
-    ("AWSMFA_CACHE_DIR", "The cache folder."),
-    (
-        "AWSMFA_LOCK_TIMEOUT",
-        "How long a run waits for another that is getting the same session (default 300 s).",
-    ),
-    (
-        "AWSMFA_PROCESS_TIMEOUT",
-        "How long mfa_process may take before it is killed (default 60 s).",
-    ),
-    (
-        "BROWSER",
-        "The browser login opens; else xdg-open (open on macOS).",
-    ),
-];
 
 const FILES: &[Item] = &[
     (
@@ -214,7 +156,12 @@ fn page(cmd: &clap::Command, name: &str) -> String {
     }
     let mut roff = Roff::default();
     if name == "awsmfa" {
-        items(&mut roff, "ENVIRONMENT", ENVIRONMENT);
+        // From the settings' table: every variable awsmfa reads.
+        let environment: Vec<Item> = awsmfa::settings::VARS
+            .iter()
+            .map(|var| (var.name, var.about))
+            .collect();
+        items(&mut roff, "ENVIRONMENT", &environment);
         items(&mut roff, "FILES", FILES);
         roff.control("SH", ["MFA CODES"]);
         roff.text([roman(MFA)]);
@@ -290,38 +237,81 @@ fn man_pages_match_the_command_line() {
     );
 }
 
+/// A committed page, as a reader of the manual gets it.
+fn committed(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("man").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The section headings of a page, in order.
+fn sections(page: &str) -> Vec<String> {
+    page.lines()
+        .filter_map(|line| line.strip_prefix(".SH "))
+        .map(|heading| heading.trim_matches('"').to_owned())
+        .collect()
+}
+
 #[test]
 fn the_manual_has_the_sections_of_a_manual() {
-    let pages = pages();
-    let main = &pages[0].1;
-    for section in [
-        "NAME",
-        "SYNOPSIS",
-        "DESCRIPTION",
-        "SUBCOMMANDS",
-        "ENVIRONMENT",
-        "FILES",
-        "MFA CODES",
-        "EXIT STATUS",
-        "EXAMPLES",
-        "SEE ALSO",
-    ] {
-        assert!(
-            main.contains(&format!(".SH \"{section}\""))
-                || main.contains(&format!(".SH {section}\n")),
-            "awsmfa.1 has no {section}"
-        );
-    }
-    for needle in ["mfa_process", "AWSMFA_CACHE_DIR", "125", "awsmfa\\-exec(1)"] {
+    let main = committed("awsmfa.1");
+    assert_eq!(
+        sections(&main),
+        [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "SUBCOMMANDS",
+            "ENVIRONMENT",
+            "FILES",
+            "MFA CODES",
+            "EXIT STATUS",
+            "EXAMPLES",
+            "SEE ALSO",
+            "VERSION",
+        ]
+    );
+    for needle in ["mfa_process", "125", "awsmfa\\-exec(1)"] {
         assert!(main.contains(needle), "awsmfa.1 says nothing of {needle}");
     }
-    let exec = &pages.iter().find(|(n, _)| n == "awsmfa-exec.1").unwrap().1;
-    for section in ["NAME", "SYNOPSIS", "OPTIONS", "EXAMPLES", "SEE ALSO"] {
+    // Every variable awsmfa reads, under ENVIRONMENT, and in the long help.
+    let environment = &main[main.find(".SH ENVIRONMENT").unwrap()..main.find(".SH FILES").unwrap()];
+    let help = std::process::Command::new(crate::support::BIN)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for var in awsmfa::settings::VARS {
+        let roff_name = var.name.replace('_', "\\_");
         assert!(
-            exec.contains(&format!(".SH \"{section}\""))
-                || exec.contains(&format!(".SH {section}\n")),
-            "awsmfa-exec.1 has no {section}"
+            environment.contains(var.name) || environment.contains(&roff_name),
+            "ENVIRONMENT of awsmfa.1 says nothing of {}",
+            var.name
+        );
+        assert!(
+            help.contains(var.name),
+            "--help says nothing of {}",
+            var.name
         );
     }
+    let exec = committed("awsmfa-exec.1");
+    assert_eq!(
+        sections(&exec),
+        [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "ENVIRONMENT, FILES, EXIT STATUS",
+            "EXAMPLES",
+            "SEE ALSO",
+        ]
+    );
     assert!(exec.contains("\\-\\-server"));
+    // Every subcommand has its page, each naming the main one.
+    let cmd = Cli::command();
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let page = committed(&format!("awsmfa-{}.1", sub.get_name()));
+        assert!(page.contains("awsmfa(1)"), "awsmfa-{}.1", sub.get_name());
+    }
 }

@@ -26,6 +26,15 @@ pub fn open_lock_file(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Creates a new file only the user may read (0600 from the start).
+pub fn create_private_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
 /// Whether this user owns what `meta` describes.
 pub fn is_ours(meta: &Metadata) -> bool {
     meta.uid() == nix::unistd::geteuid().as_raw()
@@ -33,7 +42,7 @@ pub fn is_ours(meta: &Metadata) -> bool {
 
 /// Why a file of ours is not private (group or others may use it), if it is not.
 pub fn not_private(meta: &Metadata) -> Option<String> {
-    (meta.mode() & 0o077 != 0).then(|| {
+    shared(meta).then(|| {
         format!(
             "group or others may access it (mode {:o})",
             meta.mode() & 0o777
@@ -44,6 +53,11 @@ pub fn not_private(meta: &Metadata) -> Option<String> {
 /// The permission bits, for messages (`700`).
 pub fn mode_of(meta: &Metadata) -> u32 {
     meta.mode() & 0o777
+}
+
+/// Whether group or others may use what `meta` describes.
+pub fn shared(meta: &Metadata) -> bool {
+    meta.mode() & 0o077 != 0
 }
 
 /// Creates a folder only the user may enter (0700 from the start).

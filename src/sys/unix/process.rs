@@ -96,6 +96,14 @@ pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
     }
 }
 
+/// The program as a child to start, under the name it was asked for.
+pub fn child_command(program: &Program) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(&program.path);
+    command.arg0(&program.argv[0]).args(&program.argv[1..]);
+    command
+}
+
 /// A command line as the user's shell would run it (`mfa_process`).
 pub fn shell_command(line: &str) -> std::process::Command {
     let mut command = std::process::Command::new("/bin/sh");
