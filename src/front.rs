@@ -116,7 +116,7 @@ fn hand_over() -> u8 {
         1
     };
     let full = match std::env::current_exe() {
-        Ok(exe) => exe.with_file_name(FULL),
+        Ok(exe) => exe.with_file_name(format!("{FULL}{}", std::env::consts::EXE_SUFFIX)),
         Err(e) => {
             crate::say!(
                 "awsmfa: cannot find where awsmfa is installed: {}",

@@ -11,12 +11,13 @@ pub struct Program {
     pub argv: Vec<OsString>,
 }
 
-/// Finds the command, or the user's `$SHELL` (else `/bin/sh`) when none is given.
+/// Finds the command, or the user's shell (`sys::SHELL`) when none is given.
 pub fn find(mut argv: Vec<OsString>, env: &dyn Fn(&str) -> Option<OsString>) -> Result<Program> {
     if argv.is_empty() {
-        let shell = env("SHELL")
+        let (variable, fallback) = crate::sys::SHELL;
+        let shell = env(variable)
             .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "/bin/sh".into());
+            .unwrap_or_else(|| fallback.into());
         argv.push(shell);
     }
     let name = argv[0].clone();

@@ -99,11 +99,16 @@ pub const VARS: &[Var] = &[
         "AWSMFA_PROCESS_TIMEOUT",
         "How long mfa_process may take before it is killed (default 60 s).",
     ),
-    var("HOME", "Where ~/.aws is."),
+    var("HOME", "Where ~/.aws is (Unix)."),
     var(
         "XDG_CACHE_HOME",
         "The platform's cache folder on Linux (default ~/.cache).",
     ),
+    var(
+        "USERPROFILE",
+        "Where .aws is on Windows, as the AWS CLI has it (HOME is not read there).",
+    ),
+    var("LOCALAPPDATA", "The platform's cache folder on Windows."),
     var(
         "BROWSER",
         "The browser login opens; else xdg-open (open on macOS).",
@@ -168,7 +173,8 @@ pub struct Settings {
     pub verbose: bool,
     pub config_file: PathBuf,
     pub credentials_file: PathBuf,
-    /// `AWSMFA_CACHE_DIR`; `None` for the platform's cache folder.
+    /// `AWSMFA_CACHE_DIR`, else on Windows `%LOCALAPPDATA%\awsmfa`; `None`
+    /// for the platform's cache folder (`dirs`, which reads XDG_CACHE_HOME).
     pub cache_dir: Option<PathBuf>,
     pub lock_timeout: Duration,
     pub process_timeout: Duration,
@@ -262,7 +268,9 @@ impl Settings {
             }
             code => code.and_then(Result::ok),
         };
-        let home = set("HOME").map(PathBuf::from).or_else(dirs::home_dir);
+        let home = set(crate::sys::HOME)
+            .map(PathBuf::from)
+            .or_else(dirs::home_dir);
         let mut file = |var: &str, own: &str, name: &str| {
             // Under `exec --server`, AWS_* name copies of the files without
             // the default profile's credentials (for the command's SDK);
@@ -300,7 +308,10 @@ impl Settings {
             verbose: flags.verbose,
             config_file,
             credentials_file,
-            cache_dir: set("AWSMFA_CACHE_DIR").map(PathBuf::from),
+            cache_dir: set("AWSMFA_CACHE_DIR").map(PathBuf::from).or_else(|| {
+                let platform = crate::sys::CACHE_HOME.and_then(set)?;
+                Some(PathBuf::from(platform).join("awsmfa"))
+            }),
             lock_timeout,
             process_timeout,
             sts_url: set("AWS_ENDPOINT_URL_STS").or_else(|| set("AWS_ENDPOINT_URL")),

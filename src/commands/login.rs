@@ -175,15 +175,7 @@ pub fn open(url: &str, browser: Option<&str>) -> Result<String> {
             }
             (program, words)
         }
-        None => (
-            if cfg!(target_os = "macos") {
-                "open"
-            } else {
-                "xdg-open"
-            }
-            .to_owned(),
-            vec![url.to_owned()],
-        ),
+        None => (crate::sys::OPENER.to_owned(), vec![url.to_owned()]),
     };
     Command::new(&program)
         .args(&args)

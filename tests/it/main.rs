@@ -2,7 +2,9 @@
 //! built binaries against the loopback stand-ins in `support`.
 //!
 //! One program links the library once (eighteen programs linked it
-//! eighteen times); `cargo test --test it AREA::` runs one area.
+//! eighteen times); `cargo test --test it AREA::` runs one area. Unix only:
+//! Windows has its own program, `tests/windows` (run under Wine).
+#![cfg(unix)]
 
 mod support;
 

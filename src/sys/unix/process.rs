@@ -6,6 +6,22 @@ use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
 
+/// The variable naming the user's shell, and the shell when it is not set:
+/// what `exec` runs with no command.
+pub const SHELL: (&str, &str) = ("SHELL", "/bin/sh");
+
+/// The variable of the user's home folder, and of the cache folder when the
+/// platform's own way (`dirs`) is not to be used.
+pub const HOME: &str = "HOME";
+pub const CACHE_HOME: Option<&str> = None;
+
+/// The program that opens a URL in the user's browser.
+pub const OPENER: &str = if cfg!(target_os = "macos") {
+    "open"
+} else {
+    "xdg-open"
+};
+
 /// Keeps secrets out of core files and away from other processes of the
 /// user (ptrace, /proc/PID/mem): the process is made non-dumpable. A command
 /// exec'd afterwards is dumpable again.

@@ -7,20 +7,10 @@ use nix::libc;
 use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, Signal};
 use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, Ordering};
-
-/// Whether Ctrl-C at the prompt interrupts awsmfa, as it would without the
-/// prompt. Not while `exec --server` runs its command: there it only
-/// declines to give a code, and the command goes on.
-static CTRL_C_INTERRUPTS: AtomicBool = AtomicBool::new(true);
-
-/// From now on, Ctrl-C at the prompt cancels the prompt and nothing else.
-pub fn ctrl_c_only_cancels() {
-    CTRL_C_INTERRUPTS.store(false, Ordering::SeqCst);
-}
+use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 
 /// The controlling terminal, with this process in its foreground.
 pub struct Terminal(File);
@@ -73,45 +63,18 @@ fn prompt(tty: &mut File, text: &str) -> Result<String> {
         let _ = tty.write_all(b"\r\n");
     };
     let _ = tty.write_all(text.as_bytes());
-    let mut line = String::new();
-    let mut byte = [0u8; 1];
-    let outcome = loop {
-        match tty.read(&mut byte) {
-            Ok(0) => {
-                break Err(Error::Mfa(
-                    "the terminal closed before a code was typed".into(),
-                ));
-            }
-            Ok(_) => match byte[0] {
-                b'\r' | b'\n' => break Ok(line),
-                0x03 => {
-                    restore(tty);
-                    if CTRL_C_INTERRUPTS.load(Ordering::SeqCst) {
-                        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGINT);
-                    }
-                    break Err(Error::PromptCancelled);
-                }
-                0x04 if line.is_empty() => {
-                    break Err(Error::Mfa("no MFA code was typed".into()));
-                }
-                0x7f | 0x08 => {
-                    line.pop();
-                }
-                0x15 => line.clear(),
-                c if line.len() < 64 && !c.is_ascii_control() => line.push(char::from(c)),
-                _ => {}
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                break Err(Error::Mfa(format!(
-                    "cannot read from the terminal: {}",
-                    crate::io_reason(&e)
-                )));
-            }
-        }
-    };
+    let typed = super::super::typed_line(tty);
     restore(tty);
-    outcome
+    match typed {
+        Ok(Some(line)) => Ok(line),
+        Ok(None) => {
+            if super::super::ctrl_c_interrupts() {
+                let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGINT);
+            }
+            Err(Error::PromptCancelled)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The terminal of a prompt that has echo turned off, and the settings to

@@ -1,0 +1,85 @@
+//! Files only the user may read. On Windows a user profile's folders
+//! (`%USERPROFILE%`, `%LOCALAPPDATA%`) are private to the user by their
+//! inherited ACLs, so there are no modes to set or check; links are still
+//! never followed.
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io;
+use std::os::windows::fs::OpenOptionsExt;
+use std::path::Path;
+use windows_sys::Win32::Foundation::{CloseHandle, STILL_ACTIVE};
+use windows_sys::Win32::Storage::FileSystem::FILE_FLAG_OPEN_REPARSE_POINT;
+use windows_sys::Win32::System::Threading::{
+    GetExitCodeProcess, OpenProcess, PROCESS_QUERY_LIMITED_INFORMATION,
+};
+
+/// Opens `path` for reading without following a link: a link opens as
+/// itself, which is not a regular file, and is refused as such.
+pub fn open_unfollowed(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .open(path)
+}
+
+/// Opens (creating it) a file to lock, as `open_unfollowed` opens.
+pub fn open_lock_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .open(path)
+}
+
+/// Creates a new file (private by the folder's ACL).
+pub fn create_private_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+/// Whether this user owns the file: the ACLs of the user's own folders
+/// already keep others out, and owners are not compared here.
+pub fn is_ours(_meta: &Metadata) -> bool {
+    true
+}
+
+/// Never: there are no modes (see the module's note).
+pub fn not_private(_meta: &Metadata) -> Option<String> {
+    None
+}
+
+/// The permission bits a Unix user would expect, for messages.
+pub fn mode_of(meta: &Metadata) -> u32 {
+    if meta.is_dir() { 0o700 } else { 0o600 }
+}
+
+/// Never: there are no modes.
+pub fn shared(_meta: &Metadata) -> bool {
+    false
+}
+
+/// Creates a folder (private by its parent's ACL).
+pub fn create_private_dir(path: &Path) -> io::Result<()> {
+    std::fs::create_dir(path)
+}
+
+/// Nothing to do: there are no modes.
+pub fn make_private(_path: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// Whether the process `pid`, which left files behind, no longer runs.
+pub fn process_is_gone(pid: u32) -> bool {
+    // SAFETY: OpenProcess takes plain values; a null handle means no such
+    // process (or none we may query: ours always can be).
+    let handle = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+    if handle.is_null() {
+        return true;
+    }
+    let mut code = 0u32;
+    // SAFETY: `handle` is a valid process handle, `code` a valid out pointer.
+    let known = unsafe { GetExitCodeProcess(handle, &mut code) } != 0;
+    // SAFETY: `handle` is ours and closed once.
+    unsafe { CloseHandle(handle) };
+    known && code != STILL_ACTIVE as u32
+}

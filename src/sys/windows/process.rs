@@ -1,0 +1,88 @@
+//! Running another program in this one's place: nothing can replace itself
+//! on Windows, so the program is started, waited for, and its exit code
+//! becomes this one's.
+
+use crate::error::Error;
+use crate::program::Program;
+use std::ffi::OsString;
+use std::path::Path;
+use std::process::Command;
+
+/// The variable naming the user's shell, and the shell when it is not set:
+/// what `exec` runs with no command.
+pub const SHELL: (&str, &str) = ("COMSPEC", "cmd.exe");
+
+/// The variable of the user's home folder (`%USERPROFILE%`, as the AWS CLI
+/// reads it: `HOME` is not read on Windows), and of the cache folder.
+pub const HOME: &str = "USERPROFILE";
+pub const CACHE_HOME: Option<&str> = Some("LOCALAPPDATA");
+
+/// The program that opens a URL in the user's browser.
+pub const OPENER: &str = "explorer";
+
+/// Nothing to do: another user's processes cannot read this one's memory,
+/// and Windows writes no core files.
+pub fn protect_process() {}
+
+/// Whether the file at `path` may be run: it is a file (`which` found it
+/// through `PATHEXT`).
+pub fn is_executable(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// Runs `path` with `args` (its own name first) and this environment, and
+/// exits with its exit code. Returns, with the reason, only if it cannot start.
+pub fn exec_same(path: &Path, args: &[OsString]) -> String {
+    let mut command = Command::new(path);
+    command.args(args.iter().skip(1));
+    match run_in_place(command) {
+        Err(e) => crate::io_reason(&e),
+    }
+}
+
+/// Runs the program in this one's place (`exec`). Returns only on failure.
+pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
+    let mut command = child_command(program);
+    command.env_clear().envs(env);
+    let e = match run_in_place(command) {
+        Err(e) => e,
+    };
+    let shown = program.argv[0].to_string_lossy().into_owned();
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::not_found(shown),
+        _ => Error::CommandNotRunnable {
+            command: shown,
+            reason: crate::io_reason(&e),
+        },
+    }
+}
+
+/// Starts `command` with Ctrl-C and Ctrl-Break left to it (the console
+/// sends them to every process on it: awsmfa ignores them meanwhile, so the
+/// command alone decides), waits, and exits with its exit code.
+fn run_in_place(mut command: Command) -> std::io::Result<std::convert::Infallible> {
+    super::leave_console_events_to_the_child();
+    let mut child = command.spawn()?;
+    let status = child.wait()?;
+    super::restore_terminal();
+    // A code Rust cannot read (none) is a failure all the same.
+    std::process::exit(status.code().unwrap_or(1))
+}
+
+/// The program as a child to start. A `.cmd` or `.bat` runs through
+/// `cmd.exe`, its arguments quoted for it by std.
+pub fn child_command(program: &Program) -> Command {
+    let mut command = Command::new(&program.path);
+    command.args(&program.argv[1..]);
+    command
+}
+
+/// A command line as the AWS CLI runs one on Windows (`mfa_process`): no
+/// shell, the words split as it splits them.
+pub fn shell_command(line: &str) -> Command {
+    let words = crate::sys::split_windows_command(line);
+    let mut words = words.into_iter();
+    let mut command = Command::new(words.next().unwrap_or_default());
+    command.args(words);
+    command
+}
