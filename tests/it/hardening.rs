@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 /// Runs to completion, but fails the test instead of hanging.
 fn run_bounded(world: &World, args: &[&str]) -> Run {
-    let mut child = world
-        .command(args)
+    let mut command = world.command(args);
+    let codes = codes_in(&command);
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -32,7 +33,7 @@ fn run_bounded(world: &World, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
-    world.check_no_secrets(&run.stderr, &[]);
+    world.check_no_secrets(&run.stderr, &codes);
     run
 }
 
