@@ -77,10 +77,10 @@ fn twenty_cold_runs_make_one_sts_call() {
 fn mfa_process_runs_once_for_a_burst() {
     let world = World::new();
     let counter = world.home().join("mfa-process-runs");
+    let produced = code();
     world.write_config(&format!(
-        "{ALICE_CONFIG}mfa_process = echo ran >> '{}'; echo {}\n",
+        "{ALICE_CONFIG}mfa_process = echo ran >> '{}'; echo {produced}\n",
         counter.display(),
-        code()
     ));
     world.sts.set_delay(Duration::from_millis(300));
     let runs = wait_all(&world, spawn_all(&world, 20, &["exec", "--", "true"]));
@@ -88,7 +88,11 @@ fn mfa_process_runs_once_for_a_burst() {
         run.ok();
     }
     assert_eq!(std::fs::read_to_string(&counter).unwrap(), "ran\n");
-    assert_eq!(world.sts.count("GetSessionToken"), 1);
+    assert_eq!(
+        world.sts.codes(),
+        [produced],
+        "mfa_process's code reached STS"
+    );
 }
 
 /// A small deterministic generator, seeded from the clock, for kill moments.
