@@ -187,7 +187,7 @@ fn sigkill_at_any_moment_never_leaves_a_torn_entry() {
         let _ = child.kill();
         let _ = child.wait();
         let entries = world.cache_entries();
-        assert_eq!(entries, [entry.clone()], "round {round}");
+        assert_eq!(entries, std::slice::from_ref(&entry), "round {round}");
         for entry in entries {
             let text = std::fs::read_to_string(&entry).unwrap();
             let value: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
