@@ -188,13 +188,18 @@ fn a_group_readable_entry_is_replaced() {
 
 #[test]
 fn an_entry_owned_by_someone_else_is_replaced() {
-    if !nix::unistd::geteuid().is_root() {
-        // Only root can give a file away; CI runs as root.
-        eprintln!("not root: cannot create a file owned by another user");
-        return;
-    }
+    // Only root can give a file away: the tests run as root, as CI does.
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test gives a cache file to another user, which only root can do: run the tests as root, as CI does"
+    );
     corrupt_then_expect_replacement(
-        |entry| std::os::unix::fs::chown(entry, Some(65534), Some(65534)).unwrap(),
+        |entry| {
+            use std::os::unix::fs::MetadataExt;
+            std::os::unix::fs::chown(entry, Some(65534), Some(65534))
+                .expect("chown (the tests run as root)");
+            assert_eq!(std::fs::metadata(entry).unwrap().uid(), 65534);
+        },
         "belongs to another user",
     );
 }
@@ -212,6 +217,32 @@ fn leftover_temporary_files_are_never_read_and_are_cleaned_up() {
         .unwrap()
         .set_modified(old)
         .unwrap();
-    world.run_with_code(&["exec", "--", "true"]).ok();
+    let run = world.run_with_code(&["exec", "--", "printenv", "AWSMFA_PROFILE"]);
+    run.ok();
+    assert_eq!(run.stdout, "alice\n");
+    // Read as an entry, the torn file would have been warned about.
+    assert_eq!(run.stderr, "", "the torn temporary file was read");
     assert!(!stray.exists(), "the stale temporary file was removed");
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+
+    // A run killed between its write and its rename leaves a whole, usable
+    // entry under a temporary name: it is not taken for the entry either.
+    let entry = first_entry(&world);
+    let unrenamed = world.cache_dir().join(".tmp-killed-before-its-rename");
+    std::fs::rename(&entry, &unrenamed).unwrap();
+    let text = std::fs::read_to_string(&unrenamed).unwrap();
+    let whole: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(whole["profile"], "alice", "{text}");
+    let run = world.run(&["exec", "--", "true"]);
+    run.fails_with(125, "no terminal");
+    let run = world.run(&["status"]);
+    run.ok();
+    assert_eq!(
+        run.stdout,
+        format!("no cached sessions in {}\n", world.cache_dir().display()),
+        "status read the temporary file: {}",
+        run.stderr
+    );
+    assert_eq!(run.stderr, "");
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
 }

@@ -81,14 +81,25 @@ fn dotenv_reads_its_format() {
         .args(["-c", script, file.to_str().unwrap()])
         .output()
         .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let values: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(values["AWSMFA_PROFILE"], HOSTILE, "{text}");
-    assert_eq!(values["AWS_SESSION_TOKEN"], values["AWS_SECURITY_TOKEN"]);
-    assert!(
-        values["AWS_ACCESS_KEY_ID"]
-            .as_str()
-            .unwrap()
-            .starts_with("ASIA")
+    // The stand-in's session tokens start so: present, and whole.
+    let token = values["AWS_SESSION_TOKEN"].as_str().unwrap_or_default();
+    assert!(token.starts_with("FwoGZXIvYXdzE"), "{text}");
+    assert_eq!(values["AWS_SECURITY_TOKEN"], token, "{text}");
+    let key = values["AWS_ACCESS_KEY_ID"].as_str().unwrap_or_default();
+    assert!(key.starts_with("ASIA"), "{text}");
+    let secret = values["AWS_SECRET_ACCESS_KEY"].as_str().unwrap_or_default();
+    assert!(secret.starts_with("tempSecret"), "{text}");
+    assert_eq!(
+        world.sts.identify(key, secret, Some(token)),
+        Some((ALICE_ARN.to_owned(), true)),
+        "the credentials are the session the stand-in issued"
     );
 }
 
@@ -169,10 +180,11 @@ fn credential_process_prompts_on_the_terminal_when_cold() {
     terminal
         .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
         .unwrap();
-    terminal.send_line(&code()).unwrap();
+    let typed = code();
+    terminal.send_line(&typed).unwrap();
     let rest = terminal.exp_eof().unwrap();
     assert!(rest.contains(ALICE_ARN), "{rest}");
-    assert_eq!(world.sts.count("GetSessionToken"), 1);
+    assert_eq!(world.sts.codes(), [typed], "the typed code reached STS");
 }
 
 #[test]
@@ -275,9 +287,48 @@ fn completions_parse_in_their_shells() {
             .unwrap();
         assert!(status.success(), "{shell} rejects its completion script");
     }
-    for shell in ["powershell", "elvish"] {
-        world.run(&["completions", shell]).ok();
+    // pwsh and elvish are not in Debian: their scripts name every
+    // subcommand and complete --profile.
+    let subcommands = [
+        "exec",
+        "export",
+        "credential-process",
+        "list",
+        "status",
+        "clear",
+        "doctor",
+        "login",
+        "completions",
+    ];
+    let run = world.run(&["completions", "powershell"]);
+    run.ok();
+    for name in subcommands.iter().chain(&["--profile"]) {
+        assert!(
+            run.stdout
+                .contains(&format!("[CompletionResult]::new('{name}', '{name}'")),
+            "powershell: {name} missing from:\n{}",
+            run.stdout
+        );
     }
+    assert!(
+        run.stdout.contains("'awsmfa;exec' {"),
+        "powershell: {}",
+        run.stdout
+    );
+    let run = world.run(&["completions", "elvish"]);
+    run.ok();
+    for name in subcommands.iter().chain(&["--profile"]) {
+        assert!(
+            run.stdout.contains(&format!("cand {name} ")),
+            "elvish: {name} missing from:\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        run.stdout.contains("&'awsmfa;exec'= {"),
+        "elvish: {}",
+        run.stdout
+    );
     assert_eq!(world.run(&["completions", "tcsh"]).status, 2);
 }
 

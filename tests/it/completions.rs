@@ -96,12 +96,21 @@ fn zsh_completes_profile_names() {
     let world = world_with_profiles();
     let file = script(&world, "zsh");
     let text = std::fs::read_to_string(&file).unwrap();
+    let profile_options: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("'--profile="))
+        .collect();
+    // exec, export, credential-process, clear, doctor and login take --profile.
     assert!(
-        text.lines()
-            .filter(|l| l.starts_with("'--profile="))
-            .all(|l| l.contains(":NAME:_awsmfa_profiles'")),
-        "every --profile completes profiles"
+        profile_options.len() >= 6,
+        "--profile in too few subcommands: {profile_options:?}"
     );
+    for line in &profile_options {
+        assert!(
+            line.contains(":NAME:_awsmfa_profiles'"),
+            "--profile does not complete profiles: {line}"
+        );
+    }
     // The function the script defines, with zsh's _describe standing in
     // for the completion system: it offers the names from the files.
     let out = shell(

@@ -240,16 +240,22 @@ fn malformed_codes_never_reach_sts() {
 #[test]
 fn a_rejected_code_caches_nothing() {
     let world = World::new();
+    let c = code();
+    // STS refuses the code once (a device out of step, say).
+    world.sts.reject_code_once(&c);
     world
-        .run(&["exec", "--token-code", WRONG_CODE, "--", "true"])
+        .run(&["exec", "--token-code", &c, "--", "true"])
         .fails_with(
             125,
             "STS rejected the MFA code for arn:aws:iam::123456789012:mfa/alice",
         );
     assert_eq!(world.sts.count("GetSessionToken"), 1);
     assert!(world.cache_entries().is_empty());
-    // A good code then works: the rejected one was not remembered as used.
-    world.run_with_code(&["exec", "--", "true"]).ok();
+    // The same code again reaches STS and works: the rejected one was not
+    // remembered as used.
+    world.run(&["exec", "--token-code", &c, "--", "true"]).ok();
+    assert_eq!(world.sts.codes(), [c.clone(), c]);
+    assert_eq!(world.cache_entries().len(), 1);
 }
 
 #[test]
@@ -360,13 +366,31 @@ fn durations_and_region_reach_sts() {
     world.run_command(command).ok();
     world.write_config(&format!("{ALICE_CONFIG}duration_seconds = 7200\n"));
     world.run_with_code(&["exec", "--", "true"]).ok();
+    // The region signs the call: the flag, else AWS_REGION, else the profile's.
+    let mut command = world.command_with_code(&["exec", "--refresh", "--", "true"]);
+    command.env("AWS_REGION", "us-west-2");
+    world.run_command(command).ok();
+    let mut command =
+        world.command_with_code(&["exec", "--refresh", "--region", "ap-south-1", "--", "true"]);
+    command.env("AWS_REGION", "us-west-2");
+    world.run_command(command).ok();
     let durations: Vec<String> = world
         .sts
         .calls()
         .iter()
         .map(|c| c.params["DurationSeconds"].clone())
         .collect();
-    assert_eq!(durations, ["3600", "900", "7200"]);
+    assert_eq!(durations, ["3600", "900", "7200", "7200", "7200"]);
+    assert_eq!(
+        world.sts.regions("GetSessionToken"),
+        [
+            "eu-west-1",
+            "eu-west-1",
+            "eu-west-1",
+            "us-west-2",
+            "ap-south-1"
+        ]
+    );
 }
 
 #[test]

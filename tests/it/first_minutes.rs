@@ -363,9 +363,11 @@ fn the_prompt_says_why_a_code_is_needed() {
     terminal
         .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
         .unwrap();
-    terminal.send_line(&code()).unwrap();
+    let typed = code();
+    terminal.send_line(&typed).unwrap();
     terminal.exp_eof().unwrap();
     assert_eq!(world.sts.count("GetSessionToken"), 2);
+    assert_eq!(world.sts.codes()[1], typed, "the typed code reached STS");
 
     // With -v, the same line on stderr, whatever the code's source.
     let run = world.run_with_code(&["exec", "-v", "--", "true"]);

@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 /// Runs to completion, but fails the test instead of hanging.
 fn run_bounded(world: &World, args: &[&str]) -> Run {
-    let mut child = world
-        .command(args)
+    let mut command = world.command(args);
+    let codes = codes_in(&command);
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -32,7 +33,7 @@ fn run_bounded(world: &World, args: &[&str]) -> Run {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     };
-    world.check_no_secrets(&run.stderr, &[]);
+    world.check_no_secrets(&run.stderr, &codes);
     run
 }
 
@@ -76,12 +77,23 @@ fn a_fifo_or_a_link_where_a_lock_or_used_code_record_should_be_is_ignored() {
     let used = cache_file(&world, ".used");
     mkfifo(&lock);
     mkfifo(&used);
+    let accepted = code();
     let run = run_bounded(
         &world,
-        &["exec", "--refresh", "--token-code", &code(), "--", "true"],
+        &["exec", "--refresh", "--token-code", &accepted, "--", "true"],
     );
     run.ok();
     assert!(run.stderr.contains("ignoring lock file"), "{}", run.stderr);
+    // The FIFO is replaced by a record of the code just accepted: offered
+    // again, that code is refused without a call to STS.
+    assert!(std::fs::symlink_metadata(&used).unwrap().is_file());
+    assert_eq!(mode(&used), 0o600);
+    run_bounded(
+        &world,
+        &["exec", "--refresh", "--token-code", &accepted, "--", "true"],
+    )
+    .fails_with(125, "that MFA code was already used");
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
     // A link to somewhere else is not followed either.
     let elsewhere = world.home().join("elsewhere");
     std::fs::write(&elsewhere, "").unwrap();
@@ -94,6 +106,7 @@ fn a_fifo_or_a_link_where_a_lock_or_used_code_record_should_be_is_ignored() {
     run.ok();
     assert!(run.stderr.contains("ignoring lock file"), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "");
+    assert!(std::fs::symlink_metadata(&lock).unwrap().is_file());
     assert_eq!(world.sts.count("GetSessionToken"), 3);
 }
 
@@ -334,23 +347,32 @@ fn an_mfa_process_that_hangs_is_killed_and_releases_the_lock() {
         "mfa_process of profile 'alice' did not finish within 2 s (AWSMFA_PROCESS_TIMEOUT)",
     );
     assert!(started_file.exists(), "mfa_process ran");
+    assert!(world.sts.codes().is_empty(), "no code reached STS");
     // The lock is free again: the next run with a code gets its session at once.
     let started = Instant::now();
-    world.run_with_code(&["exec", "--", "true"]).ok();
+    let given = code();
+    world
+        .run(&["exec", "--token-code", &given, "--", "true"])
+        .ok();
     assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(world.sts.codes(), [given]);
 }
 
 #[test]
 fn an_mfa_process_that_leaves_a_program_holding_its_output_still_gives_its_code() {
     let world = World::new();
+    let produced = code();
     world.write_config(&format!(
-        "{ALICE_CONFIG}mfa_process = sleep 20 2>/dev/null & echo {}\n",
-        code()
+        "{ALICE_CONFIG}mfa_process = sleep 20 2>/dev/null & echo {produced}\n"
     ));
     let started = Instant::now();
     world.run(&["exec", "--", "true"]).ok();
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(world.sts.count("GetSessionToken"), 1);
+    assert_eq!(
+        world.sts.codes(),
+        [produced],
+        "mfa_process's code reached STS"
+    );
 }
 
 #[test]
@@ -626,9 +648,10 @@ fn nothing_standing_where_a_cache_file_should_be_makes_a_run_wait_or_fail() {
             let elsewhere = world.home().join("elsewhere");
             std::fs::write(&elsewhere, "untouched").unwrap();
             plant(kind, &path, &elsewhere);
+            let accepted = code();
             let run = run_bounded(
                 &world,
-                &["exec", "--refresh", "--token-code", &code(), "--", "true"],
+                &["exec", "--refresh", "--token-code", &accepted, "--", "true"],
             );
             assert_eq!(run.status, 0, "{kind} as {ending}: {}", run.stderr);
             assert!(
@@ -639,6 +662,39 @@ fn nothing_standing_where_a_cache_file_should_be_makes_a_run_wait_or_fail() {
                 run.stderr
             );
             assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), "untouched");
+            let is_file = std::fs::symlink_metadata(&path).unwrap().is_file();
+            if kind == "folder" {
+                // Not removed (it might hold anything): said, and done without.
+                assert!(!is_file, "{kind} as {ending}");
+                assert!(
+                    run.stderr.contains(&path.display().to_string()),
+                    "{kind} as {ending}: {}",
+                    run.stderr
+                );
+            } else {
+                assert!(is_file, "{kind} as {ending}: not replaced");
+                assert_eq!(mode(&path), 0o600, "{kind} as {ending}");
+                if ending == ".lock" {
+                    assert!(
+                        run.stderr.contains("ignoring lock file"),
+                        "{kind} as {ending}: {}",
+                        run.stderr
+                    );
+                }
+                if ending == ".json" {
+                    let entry: serde_json::Value =
+                        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                    assert_eq!(entry["profile"], "alice", "{kind} as {ending}");
+                }
+                if ending == ".used" {
+                    // A record of the code just accepted stands there now.
+                    run_bounded(
+                        &world,
+                        &["exec", "--refresh", "--token-code", &accepted, "--", "true"],
+                    )
+                    .fails_with(125, "that MFA code was already used");
+                }
+            }
             // And a run that only reads (a hit, or a miss) is not held up either.
             let run = run_bounded(&world, &["exec", "--token-code", &code(), "--", "true"]);
             assert_eq!(

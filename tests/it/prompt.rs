@@ -34,6 +34,7 @@ fn the_prompt_names_the_device_and_does_not_echo() {
     assert!(!rest.contains(&typed), "the code was echoed: {rest}");
     assert_eq!(exit_code(&terminal), 0);
     assert_eq!(world.sts.count("GetSessionToken"), 1);
+    assert_eq!(world.sts.codes(), [typed], "the typed code reached STS");
 }
 
 #[test]
@@ -49,13 +50,14 @@ fn malformed_and_rejected_codes_are_asked_again() {
     terminal.send_line(WRONG_CODE).unwrap();
     terminal.exp_string("STS rejected the MFA code").unwrap();
     terminal.exp_string(PROMPT).unwrap();
-    terminal.send_line(&code()).unwrap();
+    let good = code();
+    terminal.send_line(&good).unwrap();
     terminal.exp_eof().unwrap();
     assert_eq!(exit_code(&terminal), 0);
     assert_eq!(
-        world.sts.count("GetSessionToken"),
-        2,
-        "the malformed code was never sent"
+        world.sts.codes(),
+        [WRONG_CODE.to_owned(), good],
+        "the malformed code was never sent; the others were, as typed"
     );
     assert_eq!(world.cache_entries().len(), 1);
 }
@@ -75,6 +77,11 @@ fn three_bad_tries_fail() {
     );
     assert!(!rest.contains(PROMPT), "a fourth prompt: {rest}");
     assert_eq!(exit_code(&terminal), 125);
+    assert_eq!(
+        world.sts.codes(),
+        [WRONG_CODE],
+        "only the well-formed code was sent"
+    );
     assert!(world.cache_entries().is_empty());
 }
 
@@ -98,10 +105,11 @@ fn a_used_code_is_not_sent_again() {
     terminal.send_line(&used).unwrap();
     terminal.exp_string("already used").unwrap();
     terminal.exp_string(PROMPT).unwrap();
-    terminal.send_line(&code()).unwrap();
+    let next = code();
+    terminal.send_line(&next).unwrap();
     terminal.exp_eof().unwrap();
     assert_eq!(exit_code(&terminal), 0);
-    assert_eq!(world.sts.count("GetSessionToken"), 2);
+    assert_eq!(world.sts.codes(), [used, next]);
 }
 
 #[test]
@@ -112,6 +120,7 @@ fn a_given_code_skips_the_prompt_and_a_rejected_one_fails_at_once() {
     assert!(!rest.contains(PROMPT), "{rest}");
     assert!(rest.contains("STS rejected the MFA code"), "{rest}");
     assert_eq!(exit_code(&terminal), 125);
+    assert_eq!(world.sts.codes(), [WRONG_CODE]);
 }
 
 #[test]

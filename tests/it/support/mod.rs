@@ -11,7 +11,6 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
 pub use sts::{ALICE_ARN, ALICE_KEY, ALICE_SECRET, ALICE_SERIAL, Sts, WRONG_CODE};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_awsmfa");
@@ -46,10 +45,34 @@ pub fn alice_credentials() -> String {
     format!("[alice]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n")
 }
 
-/// A fresh MFA code: the stand-in, like STS, refuses one used before.
+/// A fresh MFA code: the stand-in accepts only codes handed out here, each
+/// once, as STS refuses a code used before.
 pub fn code() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!("{:06}", 314_159 + 7 * NEXT.fetch_add(1, Ordering::SeqCst))
+    sts::next_code()
+}
+
+/// The MFA codes a command carries: its `--token-code` arguments and its
+/// `AWSMFA_TOKEN_CODE` variable (as given, and without white space).
+pub fn codes_in(command: &Command) -> Vec<String> {
+    let args: Vec<String> = command
+        .get_args()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let given = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--token-code")
+        .map(|pair| pair[1].clone());
+    let from_env = command
+        .get_envs()
+        .filter(|(name, _)| *name == "AWSMFA_TOKEN_CODE")
+        .filter_map(|(_, value)| value)
+        .map(|value| value.to_string_lossy().into_owned());
+    let mut codes = Vec::new();
+    for code in given.chain(from_env) {
+        let bare: String = code.split_whitespace().collect();
+        codes.extend([code, bare].into_iter().filter(|c| !c.trim().is_empty()));
+    }
+    codes
 }
 
 pub struct World {
@@ -180,15 +203,7 @@ impl World {
     }
 
     pub fn run_command(&self, mut command: Command) -> Run {
-        let args: Vec<String> = command
-            .get_args()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect();
-        let codes: Vec<String> = args
-            .windows(2)
-            .filter(|pair| pair[0] == "--token-code")
-            .map(|pair| pair[1].clone())
-            .collect();
+        let codes = codes_in(&command);
         let output = command.output().expect("run awsmfa");
         let run = Run {
             status: output.status.code().unwrap_or(-1),
@@ -199,8 +214,24 @@ impl World {
         run
     }
 
+    /// Fails if `stderr` shows a secret: a long-term secret key, issued
+    /// credentials, one of `codes` (those the run was given: `codes_in`),
+    /// or any code the stand-in received (from `mfa_process`, a prompt).
     pub fn check_no_secrets(&self, stderr: &str, codes: &[String]) {
-        for secret in self.secrets.lock().unwrap().iter().chain(codes) {
+        let received: Vec<String> = self
+            .sts
+            .codes()
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .collect();
+        for secret in self
+            .secrets
+            .lock()
+            .unwrap()
+            .iter()
+            .chain(codes)
+            .chain(&received)
+        {
             assert!(
                 !stderr.contains(secret.as_str()),
                 "stderr shows a secret: {stderr}"

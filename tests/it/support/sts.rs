@@ -4,6 +4,10 @@
 //! key that signed, MFA codes checked and refused when reused, sessions and
 //! roles issued and recognised by GetCallerIdentity, chained role sessions
 //! capped at one hour, a count of calls per action, and faults on demand.
+//!
+//! The MFA device is the tests' own: the stand-in accepts only codes that
+//! `next_code` handed out (each once), and records every `TokenCode` it
+//! received (`codes`), so that a test can tell which code awsmfa sent.
 #![allow(dead_code)]
 
 use hmac::{Hmac, KeyInit, Mac};
@@ -11,7 +15,8 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub const ACCOUNT: &str = "123456789012";
@@ -21,6 +26,21 @@ pub const ALICE_ARN: &str = "arn:aws:iam::123456789012:user/alice";
 pub const ALICE_SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
 /// The one code the MFA device never shows.
 pub const WRONG_CODE: &str = "000000";
+
+/// The codes the tests' MFA device has shown, in this process.
+fn shown_codes() -> &'static Mutex<HashSet<String>> {
+    static SHOWN: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    SHOWN.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+/// A fresh code from the tests' MFA device: never shown before in this
+/// process, and never `WRONG_CODE`. The stand-in accepts no other code.
+pub fn next_code() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let code = format!("{:06}", 314_159 + 7 * NEXT.fetch_add(1, Ordering::SeqCst));
+    shown_codes().lock().unwrap().insert(code.clone());
+    code
+}
 
 /// A scripted answer for the next request.
 #[derive(Clone, Debug)]
@@ -38,6 +58,8 @@ pub enum Fault {
 pub struct Call {
     pub action: String,
     pub access_key_id: String,
+    /// The region of the SigV4 credential scope the request was signed for.
+    pub region: String,
     pub params: HashMap<String, String>,
 }
 
@@ -61,6 +83,8 @@ struct State {
     serials: HashMap<String, String>,
     roles: HashMap<String, Role>,
     used_codes: HashSet<(String, String)>,
+    /// Codes to refuse once each, as if mistyped: not marked as used.
+    reject_once: HashSet<String>,
     calls: Vec<Call>,
     faults: VecDeque<Fault>,
     delay: Duration,
@@ -103,6 +127,7 @@ impl Sts {
             serials: HashMap::from([(ALICE_KEY.to_owned(), ALICE_SERIAL.to_owned())]),
             roles: HashMap::new(),
             used_codes: HashSet::new(),
+            reject_once: HashSet::new(),
             calls: Vec::new(),
             faults: VecDeque::new(),
             delay: Duration::ZERO,
@@ -156,7 +181,19 @@ impl Sts {
         self.state.lock().unwrap().fraction_digits = digits;
     }
 
-    /// Accepts a code again, unlike STS: for benchmarks that repeat one run.
+    /// Refuses `code` the next time it is sent, as STS refuses a code that
+    /// does not match the device (a clock drift, a typo), without taking it
+    /// as used: sent again, it is accepted.
+    pub fn reject_code_once(&self, code: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .reject_once
+            .insert(code.to_owned());
+    }
+
+    /// Accepts a code again, and any well-formed code, unlike STS: for
+    /// benchmarks that repeat one run with a fixed code.
     pub fn allow_reused_codes(&self) {
         self.state.lock().unwrap().allow_reused_codes = true;
     }
@@ -194,6 +231,23 @@ impl Sts {
     pub fn count(&self, action: &str) -> usize {
         self.calls().iter().filter(|c| c.action == action).count()
     }
+
+    /// Every `TokenCode` received, in order, whether accepted or not.
+    pub fn codes(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter_map(|c| c.params.get("TokenCode").cloned())
+            .collect()
+    }
+
+    /// The signing region of every call of `action`, in order.
+    pub fn regions(&self, action: &str) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.action == action)
+            .map(|c| c.region)
+            .collect()
+    }
 }
 
 fn serve(stream: TcpStream, state: &Mutex<State>) {
@@ -211,6 +265,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             s.calls.push(Call {
                 action: params.get("Action").cloned().unwrap_or_default(),
                 access_key_id: signing_key(&request),
+                region: signing_region(&request),
                 params,
             });
             (s.faults.pop_front(), s.delay, s.clock_skew)
@@ -435,7 +490,7 @@ fn assume_role(
 }
 
 /// Checks SerialNumber and TokenCode the way STS does: the device's serial,
-/// a code it shows, not one accepted before.
+/// a code it shows (one `next_code` handed out), not one accepted before.
 fn check_mfa(
     s: &mut State,
     key: &str,
@@ -451,8 +506,14 @@ fn check_mfa(
         ));
     }
     let well_formed = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
-    let reused = !s.used_codes.insert((serial, code.clone())) && !s.allow_reused_codes;
-    if !well_formed || code == WRONG_CODE || reused {
+    let shown = s.allow_reused_codes || shown_codes().lock().unwrap().contains(&code);
+    let refused = s.reject_once.remove(&code)
+        || !well_formed
+        || !shown
+        || code == WRONG_CODE
+        // STS refuses a code it accepted before (a refused one is not used).
+        || (!s.used_codes.insert((serial, code.clone())) && !s.allow_reused_codes);
+    if refused {
         return Err(error(
             403,
             "AccessDenied",
@@ -493,6 +554,19 @@ fn signing_key(request: &Request) -> String {
         .split("Credential=")
         .nth(1)
         .and_then(|rest| rest.split('/').next())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The region in the Authorization header's credential scope:
+/// `Credential=AKID/DATE/REGION/sts/aws4_request`.
+fn signing_region(request: &Request) -> String {
+    let authorization = request.header("authorization").unwrap_or("");
+    authorization
+        .split("Credential=")
+        .nth(1)
+        .and_then(|rest| rest.split([',', ' ']).next())
+        .and_then(|credential| credential.split('/').nth(2))
         .unwrap_or("")
         .to_owned()
 }
