@@ -37,7 +37,10 @@ pub mod sys;
 
 /// An I/O error in words, without Rust's `(os error N)` suffix.
 pub fn io_reason(error: &std::io::Error) -> String {
-    without_os_error(&error.to_string()).to_lowercase()
+    // Windows's own messages end in a full stop; ours go on after them.
+    without_os_error(&error.to_string())
+        .trim_end_matches('.')
+        .to_lowercase()
 }
 
 /// `text` without a trailing `(os error N)`.

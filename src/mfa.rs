@@ -141,17 +141,26 @@ fn run_process(command: &str, profile: &str, timeout: Duration) -> Result<MfaCod
 mod tests {
     use super::*;
 
+    /// Printing a code, failing, printing something else: in the
+    /// platform's way of running `mfa_process`.
+    #[cfg(unix)]
+    const PROGRAMS: [&str; 3] = ["printf ' 654321\\n'", "exit 3", "echo nope"];
+    #[cfg(windows)]
+    const PROGRAMS: [&str; 3] = ["cmd /C echo  654321", "cmd /C exit 3", "cmd /C echo nope"];
+
     #[test]
     fn mfa_process_output_is_the_code() {
-        let code = run_process("printf ' 654321\\n'", "p", Duration::from_secs(60)).unwrap();
+        let [prints, fails, other] = PROGRAMS;
+        let timeout = Duration::from_secs(60);
+        let code = run_process(prints, "p", timeout).unwrap();
         assert_eq!(code.expose(), "654321");
-        let err = run_process("exit 3", "p", Duration::from_secs(60)).unwrap_err();
+        let err = run_process(fails, "p", timeout).unwrap_err();
         assert!(
             err.to_string()
                 .contains("mfa_process of profile 'p' failed"),
             "{err}"
         );
-        let err = run_process("echo nope", "p", Duration::from_secs(60)).unwrap_err();
+        let err = run_process(other, "p", timeout).unwrap_err();
         assert!(
             !err.to_string().contains("nope"),
             "never repeats the output: {err}"

@@ -53,8 +53,8 @@ pub fn find(mut argv: Vec<OsString>, env: &dyn Fn(&str) -> Option<OsString>) -> 
     if path.is_dir() {
         return Err(not_runnable("is a directory"));
     }
-    if !crate::sys::is_executable(&path) {
-        return Err(not_runnable("permission denied"));
+    if let Some(why) = crate::sys::not_runnable(&path) {
+        return Err(not_runnable(why));
     }
     Ok(Program { path, argv })
 }

@@ -224,7 +224,10 @@ impl Cache {
         if durability == Durability::Synced {
             temp.as_file().sync_data().map_err(failed)?;
         }
-        temp.persist(path).map_err(|e| failed(e.error))?;
+        // Renamed over the old entry; dropped (removed) if that fails.
+        let temp = temp.into_temp_path();
+        sys::replace_file(&temp, path).map_err(failed)?;
+        let _ = temp.keep();
         Ok(())
     }
 
@@ -593,20 +596,14 @@ fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::fs::OpenOptions;
-    use std::os::unix::fs::OpenOptionsExt;
 
     /// An entry file holding `bytes`, as a run of ours would have left it.
     fn entry_file(dir: &Path, bytes: &[u8]) -> PathBuf {
         let path = dir.join("entry.json");
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&path)
+        let _ = fs::remove_file(&path);
+        sys::create_private_file(&path)
+            .and_then(|mut file| file.write_all(bytes))
             .unwrap();
-        file.write_all(bytes).unwrap();
         path
     }
 

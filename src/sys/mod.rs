@@ -6,7 +6,7 @@
 //! The interface, which each platform's module provides:
 //! - `protect_process`: keep this process's memory from the user's other processes;
 //! - `replace`, `exec_same`: become the command, or `awsmfa-full`;
-//! - `is_executable`: whether a found file can be run;
+//! - `not_runnable`: why a found file cannot be run, if it cannot;
 //! - `Signals`, `Ending`: a child watched over, and ended the way it ended;
 //! - `Terminal`, `restore_terminal`, `ctrl_c_only_cancels`: the prompt;
 //! - `private`: opening and creating files only the user can read;

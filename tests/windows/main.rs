@@ -8,14 +8,11 @@
 #![cfg(windows)]
 
 #[path = "../it/support/sts.rs"]
-#[allow(dead_code)]
 mod sts;
 
-use std::io::Write;
 use std::os::windows::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use sts::{ALICE_KEY, ALICE_SECRET, Sts};
 
@@ -23,10 +20,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_awsmfa");
 /// A process with no console at all (`CreateProcess`'s DETACHED_PROCESS).
 const DETACHED_PROCESS: u32 = 0x0000_0008;
 
-/// A fresh MFA code: the stand-in, like STS, refuses one used before.
+/// A fresh MFA code the stand-in's device shows (it refuses any other,
+/// and, like STS, one used before).
 fn code() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!("{:06}", 271_828 + 7 * NEXT.fetch_add(1, Ordering::SeqCst))
+    sts::next_code()
 }
 
 /// A private world: AWS files, a cache folder and a stand-in of its own.
@@ -243,23 +240,18 @@ fn a_cmd_script_on_path_runs_with_its_arguments_intact() {
 #[test]
 fn with_no_command_it_starts_comspec() {
     let world = World::new();
+    // A shell of the user's choosing, that shows it ran in the session.
+    let shell = world.path("my shell.cmd");
+    std::fs::write(
+        &shell,
+        "@echo %AWSMFA_PROFILE% %AWS_REGION%\r\n@exit /b 5\r\n",
+    )
+    .unwrap();
     let mut command = world.command(&["exec", "--token-code", &code()]);
-    let comspec =
-        std::env::var("COMSPEC").unwrap_or_else(|_| "C:\\windows\\system32\\cmd.exe".into());
-    command
-        .env("COMSPEC", &comspec)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"echo %AWSMFA_PROFILE%\r\nexit 5\r\n")
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(5), "{output:?}");
-    assert!(String::from_utf8_lossy(&output.stdout).contains("alice"));
+    command.env("COMSPEC", &shell);
+    let run = run(command);
+    assert_eq!(run.status, 5, "{}", run.stderr);
+    assert_eq!(run.stdout.trim(), "alice eu-west-1");
 }
 
 #[test]
@@ -305,10 +297,11 @@ fn a_reader_holding_the_entry_never_blocks_its_replacement() {
         panic!("one entry: {:?}", world.entries())
     };
     let before = std::fs::read_to_string(entry).unwrap();
-    // Held open, as a concurrent run reading it would.
+    // Held open, as a concurrent run reading it would, across the moment
+    // the refresh renames its new entry over it (right after STS answers).
     let held = std::fs::File::open(entry).unwrap();
-    world
-        .run(&[
+    let refresh = world
+        .command(&[
             "exec",
             "--refresh",
             "--token-code",
@@ -318,8 +311,23 @@ fn a_reader_holding_the_entry_never_blocks_its_replacement() {
             "/C",
             "exit 0",
         ])
-        .ok();
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while world.sts.count("GetSessionToken") < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(300));
     drop(held);
+    let output = refresh.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "",
+        "the entry could not be replaced"
+    );
     let after = std::fs::read_to_string(entry).unwrap();
     assert_ne!(before, after, "the entry was not replaced");
     assert!(
@@ -344,13 +352,7 @@ fn mfa_process_is_split_and_run_as_the_aws_cli_runs_it() {
     ));
     world.run(&["exec", "--", "cmd", "/C", "exit 0"]).ok();
     assert_eq!(world.sts.count("GetSessionToken"), 1);
-    let sent: Vec<String> = world
-        .sts
-        .calls()
-        .iter()
-        .filter_map(|call| call.params.get("TokenCode").cloned())
-        .collect();
-    assert_eq!(sent, [code]);
+    assert_eq!(world.sts.codes(), [code]);
 }
 
 #[test]

@@ -35,6 +35,12 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Puts `from` in the place of `to` in one step (`rename(2)`): a reader
+/// sees the old file or the new one, never a part.
+pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
+}
+
 /// Whether this user owns what `meta` describes.
 pub fn is_ours(meta: &Metadata) -> bool {
     meta.uid() == nix::unistd::geteuid().as_raw()

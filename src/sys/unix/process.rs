@@ -30,9 +30,11 @@ pub fn protect_process() {
     let _ = nix::sys::prctl::set_dumpable(false);
 }
 
-/// Whether the file at `path` may be run by this user.
-pub fn is_executable(path: &Path) -> bool {
-    nix::unistd::access(path, nix::unistd::AccessFlags::X_OK).is_ok()
+/// Why the file found at `path` cannot be run by this user, if it cannot.
+pub fn not_runnable(path: &Path) -> Option<&'static str> {
+    nix::unistd::access(path, nix::unistd::AccessFlags::X_OK)
+        .is_err()
+        .then_some("permission denied")
 }
 
 /// Replaces this process with `path`, given `args` (its own name first) and

@@ -37,6 +37,27 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
     OpenOptions::new().write(true).create_new(true).open(path)
 }
 
+/// Puts `from` in the place of `to` in one step. std renames with POSIX
+/// semantics where Windows has them (10 and later), so a reader holding
+/// `to` open (every reader opens with FILE_SHARE_DELETE) does not block
+/// it; where it has not (older Windows, Wine), the rename is refused while
+/// a reader holds the file, for the moment its read takes: try again for
+/// up to two seconds.
+pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match std::fs::rename(from, to) {
+            Err(e)
+                if e.kind() == io::ErrorKind::PermissionDenied
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
 /// Whether this user owns the file: the ACLs of the user's own folders
 /// already keep others out, and owners are not compared here.
 pub fn is_ours(_meta: &Metadata) -> bool {

@@ -24,10 +24,17 @@ pub const OPENER: &str = "explorer";
 /// and Windows writes no core files.
 pub fn protect_process() {}
 
-/// Whether the file at `path` may be run: it is a file (`which` found it
-/// through `PATHEXT`).
-pub fn is_executable(path: &Path) -> bool {
-    path.is_file()
+/// Why the file at `path` cannot be run, if it cannot: Windows runs a file
+/// by its extension, one of `PATHEXT` (`.exe`, `.cmd`, …).
+pub fn not_runnable(path: &Path) -> Option<&'static str> {
+    let pathext = std::env::var("PATHEXT").unwrap_or_else(|_| ".COM;.EXE;.BAT;.CMD".into());
+    let runnable = path.extension().is_some_and(|extension| {
+        let extension = format!(".{}", extension.to_string_lossy());
+        pathext
+            .split(';')
+            .any(|known| known.eq_ignore_ascii_case(&extension))
+    });
+    (!runnable).then_some("it is not a program (its extension is not in PATHEXT)")
 }
 
 /// Runs `path` with `args` (its own name first) and this environment, and
@@ -35,18 +42,15 @@ pub fn is_executable(path: &Path) -> bool {
 pub fn exec_same(path: &Path, args: &[OsString]) -> String {
     let mut command = Command::new(path);
     command.args(args.iter().skip(1));
-    match run_in_place(command) {
-        Err(e) => crate::io_reason(&e),
-    }
+    let Err(e) = run_in_place(command);
+    crate::io_reason(&e)
 }
 
 /// Runs the program in this one's place (`exec`). Returns only on failure.
 pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
     let mut command = child_command(program);
     command.env_clear().envs(env);
-    let e = match run_in_place(command) {
-        Err(e) => e,
-    };
+    let Err(e) = run_in_place(command);
     let shown = program.argv[0].to_string_lossy().into_owned();
     match e.kind() {
         std::io::ErrorKind::NotFound => Error::not_found(shown),
