@@ -129,6 +129,45 @@ fn merge(into: &mut HashMap<String, Keys>, from: HashMap<String, Keys>) {
     }
 }
 
+/// One line of an AWS file, as the AWS CLI reads it.
+pub(crate) enum Line<'a> {
+    /// Blank, or a comment (`#` or `;` first on the line).
+    Nothing,
+    /// `[…]`, with the profile it names, if it names one.
+    Section(Option<String>),
+    /// `key = value`, or `key : value`.
+    Setting(&'a str, &'a str),
+    /// An indented line in a section: part of the value above.
+    Continuation(&'a str),
+    /// What an AWS file cannot hold.
+    Bad(&'static str),
+}
+
+/// What `raw` (one line, without its line break) is, in a config file or a
+/// credentials file, inside a section or not yet. The one reading of a line:
+/// `exec --server`'s filter of the child's copies uses it too, so what is
+/// read as a key is what it removes.
+pub(crate) fn classify(raw: &str, is_config: bool, in_section: bool) -> Line<'_> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+        return Line::Nothing;
+    }
+    if raw.starts_with([' ', '\t']) && in_section {
+        return Line::Continuation(trimmed);
+    }
+    if let Some(header) = trimmed.strip_prefix('[') {
+        return match header.find(']') {
+            Some(end) => Line::Section(section_profile(header[..end].trim(), is_config)),
+            None => Line::Bad("section header without a closing ']'"),
+        };
+    }
+    // `key = value`, or `key : value` as the AWS CLI also reads it.
+    match trimmed.find(['=', ':']) {
+        Some(at) => Line::Setting(trimmed[..at].trim(), trimmed[at + 1..].trim()),
+        None => Line::Bad("expected 'key = value' or a [section]"),
+    }
+}
+
 /// Parses one file into its profiles. Sections that are not profiles
 /// (`[sso-session x]`, `[services x]`) are read and dropped.
 fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Keys>> {
@@ -139,56 +178,47 @@ fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Key
     let mut in_section = false;
     let mut last_key = String::new();
     for (index, raw) in text.lines().enumerate() {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
-        }
         let error =
             |what: &str| Error::config(format!("{} line {}: {what}", path.display(), index + 1));
         let keys = section.as_deref().and_then(|name| profiles.get_mut(name));
-        if raw.starts_with([' ', '\t']) && in_section {
-            // A continuation line: part of the value above (sub-properties).
-            if last_key.is_empty() {
-                return Err(error("indented line without a property above it"));
+        match classify(raw, is_config, in_section) {
+            Line::Nothing => {}
+            Line::Bad(what) => return Err(error(what)),
+            Line::Continuation(more) => {
+                // Part of the value above (sub-properties).
+                if last_key.is_empty() {
+                    return Err(error("indented line without a property above it"));
+                }
+                if let Some(value) = keys.and_then(|keys| keys.get_mut(&last_key)) {
+                    value.push('\n');
+                    value.push_str(more);
+                }
             }
-            if let Some(value) = keys.and_then(|keys| keys.get_mut(&last_key)) {
-                value.push('\n');
-                value.push_str(trimmed);
+            Line::Section(profile) => {
+                section = profile;
+                if let Some(name) = &section
+                    && !profiles.contains_key(name)
+                {
+                    profiles.insert(name.clone(), Keys::default());
+                }
+                in_section = true;
+                last_key.clear();
             }
-            continue;
-        }
-        if let Some(header) = trimmed.strip_prefix('[') {
-            let Some(end) = header.find(']') else {
-                return Err(error("section header without a closing ']'"));
-            };
-            section = section_profile(header[..end].trim(), is_config);
-            if let Some(name) = &section
-                && !profiles.contains_key(name)
-            {
-                profiles.insert(name.clone(), Keys::default());
+            Line::Setting(key, value) => {
+                if !in_section {
+                    return Err(error("a setting before any [section]"));
+                }
+                if key.is_empty() {
+                    return Err(error("a setting without a name"));
+                }
+                last_key.clear();
+                last_key.extend(key.chars().map(|c| c.to_ascii_lowercase()));
+                if let Some(keys) = keys {
+                    // `#` and `;` inside a value are part of it, as the AWS
+                    // CLI reads it: `mfa_process = a ; b` runs `a ; b`.
+                    keys.insert(last_key.clone(), value.to_owned());
+                }
             }
-            in_section = true;
-            last_key.clear();
-            continue;
-        }
-        // `key = value`, or `key : value` as the AWS CLI also reads it.
-        let Some((key, value)) = trimmed
-            .find(['=', ':'])
-            .map(|at| (&trimmed[..at], &trimmed[at + 1..]))
-        else {
-            return Err(error("expected 'key = value' or a [section]"));
-        };
-        if !in_section {
-            return Err(error("a setting before any [section]"));
-        }
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(error("a setting without a name"));
-        }
-        last_key.clear();
-        last_key.extend(key.chars().map(|c| c.to_ascii_lowercase()));
-        if let Some(keys) = keys {
-            keys.insert(last_key.clone(), strip_comment(value).to_owned());
         }
     }
     Ok(profiles)
@@ -207,13 +237,4 @@ fn section_profile(header: &str, is_config: bool) -> Option<String> {
         return None;
     }
     Some(rest.trim().to_owned())
-}
-
-/// A value without a trailing comment (`#` or `;` after white space).
-fn strip_comment(value: &str) -> &str {
-    let bytes = value.as_bytes();
-    let end = (1..bytes.len())
-        .find(|&i| matches!(bytes[i], b'#' | b';') && bytes[i - 1].is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    value[..end].trim()
 }

@@ -17,7 +17,7 @@ const CREDENTIALS: &str =
 #[test]
 fn user_profile_from_both_files() {
     let files = Files::from_texts(
-        "# comment\n[profile alice]\nMFA_Serial = arn:aws:iam::123456789012:mfa/alice ; the phone\nregion=eu-west-1\n",
+        "# comment\n[profile alice]\nMFA_Serial = arn:aws:iam::123456789012:mfa/alice\nregion=eu-west-1\nmfa_process = ykman oath accounts code -s aws ; echo done # all of it\n",
         CREDENTIALS,
     )
     .unwrap();
@@ -26,6 +26,11 @@ fn user_profile_from_both_files() {
     assert_eq!(plan.user.secret_access_key.expose(), "s3cret");
     assert_eq!(plan.mfa.serial, "arn:aws:iam::123456789012:mfa/alice");
     assert_eq!(plan.region.as_deref(), Some("eu-west-1"));
+    // `;` and `#` inside a value are part of it, as the AWS CLI reads it.
+    assert_eq!(
+        plan.mfa.process.as_deref(),
+        Some("ykman oath accounts code -s aws ; echo done # all of it")
+    );
     assert_eq!(plan.user.duration, 43_200);
     assert!(plan.roles.is_empty());
 }

@@ -71,6 +71,7 @@ impl Listener {
             })?
         };
         let token = self.token;
+        let port = self.address.port();
         std::thread::spawn(move || {
             runtime.block_on(async move {
                 loop {
@@ -82,7 +83,8 @@ impl Listener {
                     let (current, token) = (current.clone(), token.clone());
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |request| {
-                            let response = answer(&request, &token, &current, SystemTime::now());
+                            let response =
+                                answer(&request, &token, port, &current, SystemTime::now());
                             async move { Ok::<_, Infallible>(response) }
                         });
                         let _ = hyper::server::conn::http1::Builder::new()
@@ -99,10 +101,12 @@ impl Listener {
 }
 
 /// The answer to one request: credentials only for the exact token, a
-/// loopback `Host` and the path; 403 (404 for another path) otherwise.
+/// loopback `Host` with the endpoint's own `port`, and the path in origin
+/// form; 403 (404 for another path) otherwise.
 fn answer<B>(
     request: &Request<B>,
     token: &str,
+    port: u16,
     current: &Current,
     now: SystemTime,
 ) -> Response<Full<Bytes>> {
@@ -112,8 +116,15 @@ fn answer<B>(
             .get(name)
             .map(|value: &hyper::header::HeaderValue| value.as_bytes())
     };
-    if !header(HOST).is_some_and(is_loopback_host) {
-        return refuse(StatusCode::FORBIDDEN, "the Host must be a loopback address");
+    if !header(HOST).is_some_and(|host| is_loopback_host(host, port)) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "the Host must be a loopback address with this endpoint's port",
+        );
+    }
+    // `GET http://elsewhere/… HTTP/1.1`: a proxy's request, never an SDK's.
+    if request.uri().scheme().is_some() || request.uri().authority().is_some() {
+        return refuse(StatusCode::FORBIDDEN, "only a path is served");
     }
     if !header(AUTHORIZATION).is_some_and(|given| same_secret(given, token.as_bytes())) {
         return refuse(
@@ -162,23 +173,27 @@ fn respond(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     response
 }
 
-/// `127.0.0.1`, `localhost` or `[::1]`, with or without a port: a name
-/// that resolved elsewhere (DNS rebinding) is refused.
-fn is_loopback_host(host: &[u8]) -> bool {
+/// `127.0.0.1`, `localhost` or `[::1]`, with this endpoint's `port` and
+/// nothing else: a name that resolved elsewhere (DNS rebinding) is refused,
+/// and so is `127.0.0.1:evil.example` or another port.
+fn is_loopback_host(host: &[u8], port: u16) -> bool {
     let Ok(host) = std::str::from_utf8(host) else {
         return false;
     };
-    let name = match host.strip_prefix('[') {
-        Some(rest) => match rest.split_once(']') {
-            Some((name, port)) if port.is_empty() || port.starts_with(':') => name,
-            _ => return false,
+    let (name, given_port) = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once("]:") {
+            Some((name, given_port)) => (name, given_port),
+            None => return false,
         },
-        None => host.split(':').next().unwrap_or(""),
+        None => match host.split_once(':') {
+            Some((name, given_port)) => (name, given_port),
+            None => return false,
+        },
     };
     matches!(
         name.to_ascii_lowercase().as_str(),
         "127.0.0.1" | "localhost" | "::1"
-    )
+    ) && given_port == port.to_string()
 }
 
 /// Compares in time that depends only on the lengths, never on where the
@@ -226,7 +241,7 @@ mod tests {
 
     fn status(request: &Request<()>, expires_at: u64) -> u16 {
         let now = UNIX_EPOCH + Duration::from_secs(1_000);
-        answer(request, TOKEN, &current(expires_at), now)
+        answer(request, TOKEN, 4321, &current(expires_at), now)
             .status()
             .as_u16()
     }
@@ -236,13 +251,14 @@ mod tests {
         let ok = get(PATH, Some("127.0.0.1:4321"), Some(TOKEN));
         assert_eq!(status(&ok, 5_000), 200);
         assert_eq!(
-            status(&get(PATH, Some("localhost"), Some(TOKEN)), 5_000),
+            status(&get(PATH, Some("LocalHost:4321"), Some(TOKEN)), 5_000),
             200
         );
         assert_eq!(
-            status(&get(PATH, Some("[::1]:80"), Some(TOKEN)), 5_000),
+            status(&get(PATH, Some("[::1]:4321"), Some(TOKEN)), 5_000),
             200
         );
+        let absolute = format!("http://evil.example:4321{PATH}");
         for refused in [
             get(PATH, Some("127.0.0.1:4321"), None),
             get(PATH, Some("127.0.0.1:4321"), Some(&TOKEN[1..])),
@@ -251,10 +267,18 @@ mod tests {
             get(PATH, Some("127.0.0.1.evil.example"), Some(TOKEN)),
             get(PATH, Some("[::1]x"), Some(TOKEN)),
             get(PATH, None, Some(TOKEN)),
+            // The port is this endpoint's, and nothing else.
+            get(PATH, Some("127.0.0.1:evil.example"), Some(TOKEN)),
+            get(PATH, Some("127.0.0.1:4322"), Some(TOKEN)),
+            get(PATH, Some("localhost"), Some(TOKEN)),
+            get(PATH, Some("[::1]:80"), Some(TOKEN)),
+            get(PATH, Some("127.0.0.1:4321:4321"), Some(TOKEN)),
+            // A request in absolute form names another host.
+            get(&absolute, Some("127.0.0.1:4321"), Some(TOKEN)),
         ] {
             assert_eq!(status(&refused, 5_000), 403, "{:?}", refused.headers());
         }
-        let elsewhere = get("/other", Some("127.0.0.1"), Some(TOKEN));
+        let elsewhere = get("/other", Some("127.0.0.1:4321"), Some(TOKEN));
         assert_eq!(status(&elsewhere, 5_000), 404);
         assert_eq!(
             status(&ok, 1_000),

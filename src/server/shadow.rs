@@ -5,6 +5,7 @@
 //! Files whose default profile names no credentials are not copied.
 
 use crate::error::{Error, Result};
+use crate::profile::{Line, classify};
 use crate::session::cache::Cache;
 use std::ffi::OsString;
 use std::path::Path;
@@ -94,34 +95,34 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 }
 
 /// `text` without the credential settings of its default profile, or
-/// `None` when it has none. Everything else is kept as it was, byte for byte.
+/// `None` when it has none. Everything else is kept as it was, byte for
+/// byte. Lines are read by the profile reader's own `classify`, so a key
+/// written `key: value` goes as surely as `key = value`.
 fn without_default_credentials(text: &str, is_config: bool) -> Option<String> {
     let mut out = String::with_capacity(text.len());
-    let mut in_default = false;
+    let (mut in_section, mut in_default) = (false, false);
     let mut dropping = false;
     let mut changed = false;
     for line in text.split_inclusive('\n') {
-        let trimmed = line.trim();
-        let indented = line.starts_with([' ', '\t']);
-        if dropping && indented && !trimmed.is_empty() {
-            continue; // a continuation of a dropped setting
-        }
-        dropping = false;
-        if let Some(header) = trimmed.strip_prefix('[') {
-            let name = header.split(']').next().unwrap_or("").trim();
-            in_default = name == "default"
-                || (is_config
-                    && name.strip_prefix("profile").is_some_and(|rest| {
-                        rest.starts_with([' ', '\t']) && rest.trim() == "default"
-                    }));
-        } else if in_default
-            && !indented
-            && let Some((key, _)) = trimmed.split_once('=')
-            && CREDENTIAL_KEYS.contains(&key.trim().to_ascii_lowercase().as_str())
-        {
-            dropping = true;
-            changed = true;
-            continue;
+        let raw = line.trim_end_matches(['\n', '\r']);
+        match classify(raw, is_config, in_section) {
+            // A continuation of a dropped setting goes with it.
+            Line::Continuation(_) if dropping => continue,
+            // Comments between a setting and its continuation keep it open.
+            Line::Nothing => {}
+            Line::Section(profile) => {
+                in_section = true;
+                in_default = profile.as_deref() == Some("default");
+                dropping = false;
+            }
+            Line::Setting(key, _)
+                if in_default && CREDENTIAL_KEYS.contains(&key.to_ascii_lowercase().as_str()) =>
+            {
+                dropping = true;
+                changed = true;
+                continue;
+            }
+            _ => dropping = false,
         }
         out.push_str(line);
     }
@@ -158,6 +159,21 @@ mod tests {
         assert_eq!(
             without_default_credentials("[profile default]\naws_access_key_id = A\n", false),
             None
+        );
+    }
+
+    #[test]
+    fn keys_written_with_a_colon_go_too() {
+        let text =
+            "[default]\naws_access_key_id: AKIA\nAws_Secret_Access_Key : s\nregion: eu-west-1\n";
+        assert_eq!(
+            without_default_credentials(text, false).as_deref(),
+            Some("[default]\nregion: eu-west-1\n")
+        );
+        let text = "[profile default]\nrole_arn:arn:aws:iam::1:role/r\n\tmore\nsource_profile:x\n";
+        assert_eq!(
+            without_default_credentials(text, true).as_deref(),
+            Some("[profile default]\n")
         );
     }
 

@@ -15,6 +15,8 @@ const KEYS: &[&str] = &[
     "source_profile",
     "aws_access_key_id",
     "aws_secret_access_key",
+    "mfa_process",
+    "external_id",
 ];
 
 fn ours(world: &World) -> Resolved {
@@ -167,13 +169,10 @@ const CASES: &[Case] = &[
         differs: None,
     },
     Case {
-        name: "inline comments",
-        config: "[profile a]\nregion = eu-west-1 # Ireland\nmfa_serial = arn:aws:iam::123456789012:mfa/a ; my phone\n",
-        credentials: "",
-        differs: Some(
-            "awsmfa strips a # or ; comment after white space at the end of a value, as the \
-             AWS SDKs for Go and Rust do; botocore keeps it as part of the value",
-        ),
+        name: "# and ; inside a value are part of it",
+        config: "[profile a]\nregion = eu-west-1 # Ireland\nmfa_serial = arn:aws:iam::123456789012:mfa/a ; my phone\nmfa_process = a ; b\nexternal_id = x#y;z\n",
+        credentials: "[a]\naws_access_key_id = AKIAA ;c\naws_secret_access_key = s #c\n",
+        differs: None,
     },
     Case {
         name: "a key twice in one section",

@@ -141,6 +141,35 @@ fn long_term_keys_in_default_do_not_shadow_the_endpoint() {
 }
 
 #[test]
+fn default_keys_written_with_a_colon_do_not_shadow_the_endpoint_either() {
+    // The AWS CLI reads `key: value` as it reads `key = value`: so must the
+    // filter of the command's copies, or the command runs as the IAM user.
+    let world = World::new();
+    world.write_credentials(&format!(
+        "[default]\naws_access_key_id: {ALICE_KEY}\naws_secret_access_key : {ALICE_SECRET}\n{}",
+        alice_credentials()
+    ));
+    let run = world.run(
+        &[
+            &["exec", "--server", "--token-code", &code(), "--"],
+            CALLER_ARN,
+        ]
+        .concat(),
+    );
+    run.ok();
+    assert_eq!(run.stdout.trim(), ALICE_ARN);
+    let signers: Vec<String> = world
+        .sts
+        .calls()
+        .iter()
+        .filter(|c| c.action == "GetCallerIdentity")
+        .map(|c| c.access_key_id.clone())
+        .collect();
+    assert_eq!(signers.len(), 1);
+    assert!(signers[0].starts_with("ASIA"), "signed with {signers:?}");
+}
+
+#[test]
 fn the_aws_cli_sees_only_the_endpoint() {
     let world = World::new();
     let run = world.run(&[
@@ -336,11 +365,31 @@ fn the_endpoint_answers_only_the_child() {
             vec![("Host", "attacker.example"), ("Authorization", &token)],
         ),
         ("no Host", vec![("Authorization", token.as_str())]),
+        (
+            "a port that is a name",
+            vec![
+                ("Host", "127.0.0.1:evil.example"),
+                ("Authorization", &token),
+            ],
+        ),
+        (
+            "another port",
+            vec![("Host", "127.0.0.1:1"), ("Authorization", &token)],
+        ),
     ] {
         let (status, body) = request(&address, &path, &headers);
         assert_eq!(status, 403, "{what}: {body}");
         assert!(!body.contains(key), "{what}: {body}");
     }
+    // A request in absolute form, as sent to a proxy, names another host.
+    let absolute = format!("http://attacker.example{path}");
+    let (status, body) = request(
+        &address,
+        &absolute,
+        &[("Host", host), ("Authorization", &token)],
+    );
+    assert_eq!(status, 403, "absolute form: {body}");
+    assert!(!body.contains(key));
     let (status, _) = request(
         &address,
         "/other",
