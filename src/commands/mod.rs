@@ -75,7 +75,16 @@ fn parse_args() -> Cli {
             | ErrorKind::DisplayVersion
             | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
     ) {
-        error.exit();
+        // As clap would, but a help that cannot be written is a failure
+        // (`awsmfa --help >/dev/full`), not a success.
+        let status = match error.print().and_then(|()| std::io::stdout().flush()) {
+            Ok(()) => error.exit_code(),
+            Err(e) => {
+                crate::say!("awsmfa: cannot write the help: {}", crate::io_reason(&e));
+                1
+            }
+        };
+        std::process::exit(status)
     }
     let text = error.render().to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());

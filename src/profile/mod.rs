@@ -8,7 +8,7 @@ mod resolve;
 mod tests;
 
 pub use reader::Files;
-pub(crate) use reader::{Line, classify};
+pub(crate) use reader::{Line, classify, read_file};
 pub use resolve::{
     CHAINED_ROLE_MAX, MAX_CHAIN, Mfa, Plan, ROLE_DURATION, Request, Role, SESSION_DURATION, User,
     is_mfa_serial,

@@ -52,16 +52,8 @@ impl Files {
         let mut profiles = HashMap::new();
         let mut from_credentials = HashSet::new();
         for (path, is_config) in [(&config, true), (&credentials, false)] {
-            let text = match std::fs::read_to_string(path) {
-                Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => {
-                    return Err(Error::config(format!(
-                        "cannot read {}: {}",
-                        path.display(),
-                        crate::io_reason(&e)
-                    )));
-                }
+            let Some(text) = read_file(path)? else {
+                continue;
             };
             let parsed = parse(&text, is_config, path)?;
             if !is_config {
@@ -127,6 +119,42 @@ fn merge(into: &mut HashMap<String, Keys>, from: HashMap<String, Keys>) {
             into.insert(key, value);
         }
     }
+}
+
+/// The largest AWS file read (a config of 60,000 profiles is 6 MB).
+pub const MAX_FILE_SIZE: u64 = 32 * 1024 * 1024;
+
+/// The text of an AWS file; `None` when there is none. Only a regular file
+/// is read (a FIFO or a device would make every run wait, or read without
+/// end), up to `MAX_FILE_SIZE`.
+pub(crate) fn read_file(path: &Path) -> Result<Option<String>> {
+    use std::io::Read;
+    let failed = |why: String| Error::config(format!("cannot read {}: {why}", path.display()));
+    let file = match crate::sys::open_without_waiting(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(failed(crate::io_reason(&e))),
+    };
+    let meta = file.metadata().map_err(|e| failed(crate::io_reason(&e)))?;
+    if !meta.is_file() {
+        return Err(failed("it is not a regular file".into()));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(failed(format!(
+            "it is larger than {} MB",
+            MAX_FILE_SIZE / 1024 / 1024
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| failed(crate::io_reason(&e)))?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(failed("it grew while being read".into()));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| failed("it is not UTF-8 text".into()))
 }
 
 /// One line of an AWS file, as the AWS CLI reads it.

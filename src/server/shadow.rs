@@ -5,7 +5,7 @@
 //! Files whose default profile names no credentials are not copied.
 
 use crate::error::{Error, Result};
-use crate::profile::{Line, classify};
+use crate::profile::{Line, classify, read_file};
 use crate::session::cache::Cache;
 use std::ffi::OsString;
 use std::path::Path;
@@ -47,7 +47,7 @@ impl ChildFiles {
             ),
         ] {
             // A file that cannot be read here cannot shadow anything either.
-            let Ok(text) = std::fs::read_to_string(path) else {
+            let Ok(Some(text)) = read_file(path) else {
                 continue;
             };
             if let Some(filtered) = without_default_credentials(&text, is_config) {

@@ -76,7 +76,7 @@ pub fn get_session_token(
         .duration_seconds(seconds(duration));
     let output = block_on(call.send())?
         .map_err(|e| error(e, "GetSessionToken", serial, endpoint, &scrub))?;
-    credentials(output.credentials(), "GetSessionToken")
+    credentials(output.credentials(), "GetSessionToken", duration)
 }
 
 /// AssumeRole, signed with a session's credentials or, with `mfa`, the
@@ -103,7 +103,7 @@ pub fn assume_role(
     }
     let output =
         block_on(call.send())?.map_err(|e| error(e, "AssumeRole", serial, endpoint, &scrub))?;
-    credentials(output.credentials(), "AssumeRole")
+    credentials(output.credentials(), "AssumeRole", role.duration)
 }
 
 fn seconds(duration: u64) -> i32 {
@@ -151,9 +151,12 @@ fn block_on<F: std::future::Future>(future: F) -> Result<F::Output> {
 
 /// The credentials of an answer, checked before anything caches or uses
 /// them: all three parts there and plausible, an expiry in the future.
+/// STS's answer, checked; its expiry no later than the `duration` asked for
+/// (an expiry in the year 9999 would keep a session "valid" for ever).
 fn credentials(
     credentials: Option<&aws_sdk_sts::types::Credentials>,
     action: &str,
+    duration: u64,
 ) -> Result<Credentials> {
     let unusable = |why: &str| {
         Error::Sts(format!(
@@ -188,7 +191,7 @@ fn credentials(
         access_key_id: credentials.access_key_id().to_owned(),
         secret_access_key: Secret::new(credentials.secret_access_key()),
         session_token: Secret::new(credentials.session_token()),
-        expires_at,
+        expires_at: expires_at.min(now.saturating_add(duration)),
     })
 }
 
@@ -208,7 +211,7 @@ impl Scrub<'_> {
             .filter(|s| !s.is_empty())
             .fold(text.to_owned(), |text, secret| text.replace(secret, "***"));
         let words: Vec<&str> = scrubbed
-            .split(|c: char| c.is_control() || c.is_whitespace())
+            .split(|c: char| c.is_control() || c.is_whitespace() || is_format_control(c))
             .filter(|w| !w.is_empty())
             .collect();
         let line = words.join(" ");
@@ -217,6 +220,16 @@ impl Scrub<'_> {
             None => line,
         }
     }
+}
+
+/// Characters that change how text around them is shown without being
+/// seen: bidirectional overrides and isolates (U+202E turns the rest of a
+/// line around), marks, and zero-width joiners.
+fn is_format_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
 }
 
 fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(

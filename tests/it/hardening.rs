@@ -256,6 +256,11 @@ fn sts_messages_cannot_take_over_the_terminal() {
         ),
         ("escape sequences", error(&raw_escapes), "failed: HTTP 403"),
         (
+            "bidirectional overrides",
+            error("Denied\u{202E}nigol\u{2066}x\u{2069}\u{200B}y"),
+            "AccessDenied: Denied nigol x y",
+        ),
+        (
             "not XML at all",
             "\u{1b}[31mboom\n".repeat(1000),
             "failed: HTTP 403",
@@ -272,11 +277,13 @@ fn sts_messages_cannot_take_over_the_terminal() {
             "{what}: one line, no forged hint: {:?}",
             run.stderr
         );
-        assert!(
-            !run.stderr.chars().any(|c| c.is_control() && c != '\n'),
-            "{what}: {:?}",
-            run.stderr
-        );
+        let hidden = |c: char| {
+            (c.is_control() && c != '\n')
+                || ('\u{200B}'..='\u{200F}').contains(&c)
+                || ('\u{202A}'..='\u{202E}').contains(&c)
+                || ('\u{2060}'..='\u{2069}').contains(&c)
+        };
+        assert!(!run.stderr.chars().any(hidden), "{what}: {:?}", run.stderr);
         assert!(run.stderr.contains(shows), "{what}: {}", run.stderr);
         assert!(
             run.stderr.len() < 600,
@@ -448,6 +455,29 @@ fn an_unwritable_stderr_is_no_reason_to_abort() {
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(125), "{status:?}");
+}
+
+#[test]
+fn help_that_cannot_be_written_is_a_failure() {
+    let world = World::new();
+    let dev_full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    for args in [&["--help"][..], &["exec", "--help"], &["--version"]] {
+        let output = world.command(args).stdout(dev_full()).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("awsmfa: cannot write"), "{stderr}");
+        // Written where it can be, it is a success.
+        let output = world.command(args).output().unwrap();
+        assert!(
+            output.status.success() && !output.stdout.is_empty(),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
@@ -704,4 +734,81 @@ fn nothing_standing_where_a_cache_file_should_be_makes_a_run_wait_or_fail() {
             );
         }
     }
+}
+
+#[test]
+fn aws_files_that_are_fifos_devices_or_huge_are_refused_at_once() {
+    let world = World::new();
+    let config = world.config_path();
+    let credentials = world.home().join("aws-credentials");
+    let huge = world.home().join("huge");
+    // A sparse file larger than the cap, made without writing it out.
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(33 * 1024 * 1024)
+        .unwrap();
+    for (what, path, stand_in) in [
+        ("a FIFO config", &config, None),
+        ("a FIFO credentials file", &credentials, None),
+        (
+            "/dev/zero as the config",
+            &config,
+            Some(Path::new("/dev/zero")),
+        ),
+        ("a 33 MB config", &config, Some(huge.as_path())),
+    ] {
+        world.write_config(ALICE_CONFIG);
+        world.write_credentials(&alice_credentials());
+        match stand_in {
+            None => mkfifo(path),
+            Some(target) => {
+                std::fs::remove_file(path).unwrap();
+                std::os::unix::fs::symlink(target, path).unwrap();
+            }
+        }
+        let why = if stand_in == Some(huge.as_path()) {
+            "it is larger than 32 MB"
+        } else {
+            "it is not a regular file"
+        };
+        for (args, status) in [
+            (&["exec", "--token-code", "123456", "--", "true"][..], 125),
+            (&["list"], 1),
+        ] {
+            let run = run_bounded(&world, args);
+            run.fails_with(status, why);
+            assert!(
+                run.stderr.contains(&path.display().to_string()),
+                "{what}: {}",
+                run.stderr
+            );
+        }
+        // doctor names it too, and goes on.
+        let run = run_bounded(&world, &["doctor"]);
+        assert_eq!(run.status, 1, "{what}: {}", run.stdout);
+        assert!(run.stdout.contains(why), "{what}: {}", run.stdout);
+        assert!(run.stdout.contains("cache"), "{what}: {}", run.stdout);
+        std::fs::remove_file(path).unwrap();
+    }
+    assert_eq!(world.sts.count("GetSessionToken"), 0);
+}
+
+#[test]
+fn an_expiry_beyond_the_duration_asked_for_is_cut_to_it() {
+    // STS answering with an expiry thousands of years away would otherwise
+    // keep a session "usable" for ever.
+    let world = World::new();
+    world.sts.set_session_lifetime(200_000_000_000);
+    world
+        .run_with_code(&["exec", "--duration", "1h", "--", "true"])
+        .ok();
+    let run = world.run(&["status", "--json"]);
+    run.ok();
+    let entries: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let left = entries[0]["seconds_left"].as_i64().expect("seconds_left");
+    assert!(
+        (3500..=3600).contains(&left),
+        "{left} s left: {}",
+        run.stdout
+    );
 }

@@ -15,6 +15,15 @@ pub fn open_unfollowed(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Opens `path` for reading, following links (the AWS files are often
+/// links to dotfiles), but never waiting on a FIFO someone put there.
+pub fn open_without_waiting(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(path)
+}
+
 /// Opens (creating it, mode 0600) a file to lock, as `open_unfollowed` opens.
 pub fn open_lock_file(path: &Path) -> io::Result<File> {
     OpenOptions::new()

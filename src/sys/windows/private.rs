@@ -22,6 +22,11 @@ pub fn open_unfollowed(path: &Path) -> io::Result<File> {
         .open(path)
 }
 
+/// Opens `path` for reading, following links.
+pub fn open_without_waiting(path: &Path) -> io::Result<File> {
+    File::open(path)
+}
+
 /// Opens (creating it) a file to lock, as `open_unfollowed` opens.
 pub fn open_lock_file(path: &Path) -> io::Result<File> {
     OpenOptions::new()
