@@ -24,9 +24,14 @@ pub fn run(args: ExecArgs) -> Result<()> {
             e => e,
         })?;
     let setup = super::setup(&args.session)?;
+    // What `--server` needs here is ready before a code is asked for.
+    let server = match args.server {
+        true => Some(crate::server::prepare(&setup)?),
+        false => None,
+    };
     let credentials = setup.get()?;
-    if args.server {
-        crate::server::run(&program, setup, credentials)?.mirror();
+    if let Some(server) = server {
+        server.run(&program, setup, credentials)?.mirror();
     }
     let vars = crate::env::session_vars(
         &credentials,

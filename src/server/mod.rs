@@ -18,12 +18,17 @@ use std::sync::{Arc, Mutex};
 /// The credentials being served, replaced as they are refreshed.
 pub type Current = Arc<Mutex<Credentials>>;
 
-/// Runs `program` with the endpoint serving `credentials` (and their
-/// successors) until it ends; returns how it ended.
-pub fn run(program: &Program, setup: Setup, credentials: Credentials) -> Result<Ending> {
-    // Signals are caught from here on, so none sent before the child
-    // exists is lost.
-    let supervisor = Supervisor::new()?;
+/// Everything local a run needs, ready before any code is asked for: a
+/// folder that cannot be made or a port that cannot be bound must not cost
+/// a code.
+pub struct Prepared {
+    endpoint: endpoint::Listener,
+    runtime: tokio::runtime::Runtime,
+    child_files: shadow::ChildFiles,
+}
+
+/// Binds the endpoint and writes the command's copies of the AWS files.
+pub fn prepare(setup: &Setup) -> Result<Prepared> {
     let endpoint = endpoint::Listener::bind()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -37,36 +42,55 @@ pub fn run(program: &Program, setup: Setup, credentials: Credentials) -> Result<
         })?;
     let child_files =
         shadow::ChildFiles::prepare(&setup.files.config, &setup.files.credentials, &setup.cache)?;
-    let plan = &setup.plan;
+    Ok(Prepared {
+        endpoint,
+        runtime,
+        child_files,
+    })
+}
 
-    let mut vars: Vec<(&str, OsString)> = crate::env::endpoint_vars(
-        &endpoint.url(),
-        endpoint.token(),
-        plan.region.as_deref(),
-        &plan.profile,
-    )
-    .into_iter()
-    .map(|(name, value)| (name, OsString::from(value)))
-    .collect();
-    vars.extend(child_files.vars.iter().cloned());
-    let env = crate::env::child_env(std::env::vars_os(), vars);
+impl Prepared {
+    /// Runs `program` with the endpoint serving `credentials` (and their
+    /// successors) until it ends; returns how it ended.
+    pub fn run(self, program: &Program, setup: Setup, credentials: Credentials) -> Result<Ending> {
+        let Prepared {
+            endpoint,
+            runtime,
+            child_files,
+        } = self;
+        // Signals are caught from here on, so none sent before the child
+        // exists is lost.
+        let supervisor = Supervisor::new()?;
+        let plan = &setup.plan;
+        let mut vars: Vec<(&str, OsString)> = crate::env::endpoint_vars(
+            &endpoint.url(),
+            endpoint.token(),
+            plan.region.as_deref(),
+            &plan.profile,
+        )
+        .into_iter()
+        .map(|(name, value)| (name, OsString::from(value)))
+        .collect();
+        vars.extend(child_files.vars.iter().cloned());
+        let env = crate::env::child_env(std::env::vars_os(), vars);
 
-    if setup.options.verbose {
-        crate::say!(
-            "awsmfa: profile '{}': serving credentials at {}{}",
-            plan.profile,
-            endpoint.url(),
-            if child_files.vars.is_empty() {
-                ""
-            } else {
-                " (the command sees the AWS files without the default profile's credentials)"
-            }
-        );
+        if setup.options.verbose {
+            crate::say!(
+                "awsmfa: profile '{}': serving credentials at {}{}",
+                plan.profile,
+                endpoint.url(),
+                if child_files.vars.is_empty() {
+                    ""
+                } else {
+                    " (the command sees the AWS files without the default profile's credentials)"
+                }
+            );
+        }
+        let current: Current = Arc::new(Mutex::new(credentials));
+        endpoint.serve(runtime, Arc::clone(&current))?;
+        refresh::Refresher { setup, current }.start();
+        let ending = supervisor.run(program, env);
+        drop(child_files);
+        ending
     }
-    let current: Current = Arc::new(Mutex::new(credentials));
-    endpoint.serve(runtime, Arc::clone(&current))?;
-    refresh::Refresher { setup, current }.start();
-    let ending = supervisor.run(program, env);
-    drop(child_files);
-    ending
 }

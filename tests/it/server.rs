@@ -728,3 +728,22 @@ fn on_terminal_with_short_sessions(
     rexpect::session::spawn_command(world.terminal_command(&args), Some(30_000))
         .expect("spawn on a pty")
 }
+
+#[test]
+fn a_cache_folder_that_cannot_be_made_costs_no_code() {
+    let world = World::new();
+    // [default] holds long-term keys: the command needs private copies of
+    // the files, in a folder of the cache that cannot be made.
+    world.write_credentials(&format!(
+        "[default]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n{}",
+        alice_credentials()
+    ));
+    let blocker = world.home().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let mut command = world.command_with_code(&["exec", "--server", "--", "true"]);
+    command.env("AWSMFA_CACHE_DIR", blocker.join("cache"));
+    world
+        .run_command(command)
+        .fails_with(125, "cannot create the cache folder");
+    assert_eq!(world.sts.count("GetSessionToken"), 0, "a code was spent");
+}
