@@ -108,8 +108,9 @@ fn run_process(command: &str, profile: &str, timeout: Duration) -> Result<MfaCod
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if started.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
+                // Its children too: one that holds the output open (`… | cat`)
+                // would otherwise live on, and keep a caller waiting.
+                crate::sys::end_process_tree(&mut child);
                 return Err(failed(format!(
                     "did not finish within {} s (AWSMFA_PROCESS_TIMEOUT)",
                     timeout.as_secs()

@@ -366,6 +366,57 @@ fn an_mfa_process_that_hangs_is_killed_and_releases_the_lock() {
 }
 
 #[test]
+fn an_mfa_process_that_hangs_is_ended_with_everything_it_started() {
+    let world = World::new();
+    let (background, pipeline) = (world.home().join("bg.pid"), world.home().join("cat.pid"));
+    // A program in the background, and a pipeline whose `cat` holds the
+    // output open: killing the shell alone would leave both running.
+    world.write_config(&format!(
+        "{ALICE_CONFIG}mfa_process = sleep 600 & echo $! > {}; sleep 600 2>&1 | cat & echo $! > {}; wait\n",
+        background.display(),
+        pipeline.display()
+    ));
+    let stderr = world.home().join("stderr");
+    let mut command = world.command(&["exec", "--", "true"]);
+    command
+        .env("AWSMFA_PROCESS_TIMEOUT", "1")
+        .stderr(std::fs::File::create(&stderr).unwrap());
+    let mut awsmfa = command.spawn().unwrap();
+    let started = Instant::now();
+    while awsmfa.try_wait().unwrap().is_none() {
+        assert!(started.elapsed() < Duration::from_secs(20), "awsmfa hangs");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let stderr = std::fs::read_to_string(&stderr).unwrap();
+    assert!(stderr.contains("did not finish within 1 s"), "{stderr}");
+    let mut alive = Vec::new();
+    for file in [&background, &pipeline] {
+        let pid: i32 = std::fs::read_to_string(file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Gone, or a zombie waiting for its new parent to reap it.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if !matches!(
+            stat.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .next(),
+            None | Some("Z")
+        ) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+            alive.push(file.file_name().unwrap().to_string_lossy().into_owned());
+        }
+    }
+    assert!(alive.is_empty(), "left running: {alive:?}");
+}
+
+#[test]
 fn an_mfa_process_that_leaves_a_program_holding_its_output_still_gives_its_code() {
     let world = World::new();
     let produced = code();

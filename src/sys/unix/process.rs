@@ -122,6 +122,75 @@ pub fn child_command(program: &Program) -> std::process::Command {
     command
 }
 
+/// Ends `child` and every process it started that still runs (SIGKILL),
+/// and reaps it. The process tree is read from /proc where there is one;
+/// elsewhere only `child` is ended. The group is left alone on purpose:
+/// `mfa_process` stays in the terminal's foreground group, so a program that
+/// asks for a PIN on /dev/tty can still read it.
+pub fn end_process_tree(child: &mut std::process::Child) {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let signal = |pid: u32, signal: Signal| {
+        if let Ok(pid) = i32::try_from(pid) {
+            let _ = kill(Pid::from_raw(pid), signal);
+        }
+    };
+    // Stopped first, so none of them starts another or reports the others'
+    // deaths ("Killed"); found again once, for any started meanwhile.
+    let root = child.id();
+    signal(root, Signal::SIGSTOP);
+    let mut tree = descendants(root);
+    for _ in 0..2 {
+        for pid in &tree {
+            signal(*pid, Signal::SIGSTOP);
+        }
+        for pid in descendants(root) {
+            if !tree.contains(&pid) {
+                tree.push(pid);
+            }
+        }
+    }
+    let _ = child.kill();
+    for pid in tree {
+        signal(pid, Signal::SIGKILL);
+    }
+    let _ = child.wait();
+}
+
+/// Every process below `root`, read from /proc (empty where there is none).
+fn descendants(root: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    // (pid, parent) of every process.
+    let parents: Vec<(u32, u32)> = dir
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            // `pid (comm) state ppid …`: comm may hold anything, even ") ".
+            let after = &stat[stat.rfind(')')? + 1..];
+            let parent = after.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, parent))
+        })
+        .collect();
+    let mut found = vec![root];
+    let mut next = 0;
+    while next < found.len() {
+        let parent = found[next];
+        found.extend(
+            parents
+                .iter()
+                .filter(|(pid, ppid)| *ppid == parent && !found.contains(pid))
+                .map(|(pid, _)| *pid)
+                .collect::<Vec<_>>(),
+        );
+        next += 1;
+    }
+    found.remove(0);
+    found
+}
+
 /// A command line as the user's shell would run it (`mfa_process`).
 pub fn shell_command(line: &str) -> std::process::Command {
     let mut command = std::process::Command::new("/bin/sh");

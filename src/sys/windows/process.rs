@@ -81,6 +81,12 @@ pub fn child_command(program: &Program) -> Command {
     command
 }
 
+/// Ends `child` and reaps it (what it started is left to the job it runs in).
+pub fn end_process_tree(child: &mut std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// A command line as the AWS CLI runs one on Windows (`mfa_process`): no
 /// shell, the words split as it splits them.
 pub fn shell_command(line: &str) -> Command {
