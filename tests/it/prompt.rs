@@ -141,9 +141,16 @@ fn a_run_in_the_background_does_not_ask_and_is_not_stopped() {
 #[test]
 fn a_signal_at_the_prompt_gives_the_terminal_back() {
     use nix::sys::termios::{LocalFlags, tcgetattr};
+    use nix::sys::signal::Signal;
+    // Every signal whose default action ends a process, not only the usual.
     for signal in [
-        nix::sys::signal::Signal::SIGTERM,
-        nix::sys::signal::Signal::SIGHUP,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGALRM,
+        Signal::SIGVTALRM,
+        Signal::SIGPWR,
     ] {
         let world = World::new();
         let mut terminal = on_terminal(&world, &["exec", "--", "true"]);

@@ -84,11 +84,28 @@ static ECHO_OFF_SAVED: AtomicPtr<libc::termios> = AtomicPtr::new(std::ptr::null_
 
 /// Signals that end a process by default: during a prompt they give the
 /// terminal back first (unless something else already handles them).
-const FATAL: [Signal; 4] = [
+/// Every signal a process may catch whose default action ends it.
+const FATAL: &[Signal] = &[
     Signal::SIGTERM,
     Signal::SIGHUP,
     Signal::SIGQUIT,
     Signal::SIGINT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+    Signal::SIGALRM,
+    Signal::SIGVTALRM,
+    Signal::SIGPROF,
+    Signal::SIGXCPU,
+    Signal::SIGXFSZ,
+    Signal::SIGIO,
+    Signal::SIGSYS,
+    Signal::SIGTRAP,
+    Signal::SIGABRT,
+    Signal::SIGPIPE,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Signal::SIGPWR,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    Signal::SIGSTKFLT,
 ];
 
 /// While it lives, a prompt's terminal is known to `restore_terminal`, and
@@ -110,7 +127,7 @@ impl EchoOff {
             SigSet::empty(),
         );
         let mut previous = Vec::new();
-        for sig in FATAL {
+        for &sig in FATAL {
             // SAFETY: the handler only makes async-signal-safe calls.
             let Ok(old) = (unsafe { signal::sigaction(sig, &action) }) else {
                 continue;
