@@ -37,6 +37,8 @@ pub struct ChildFiles {
 
 impl ChildFiles {
     pub fn prepare(config: &Path, credentials: &Path, cache: &Cache) -> Result<ChildFiles> {
+        // What runs killed before they could clean up left behind.
+        cache.sweep_dead_runs();
         let mut copies = Vec::new();
         for (path, var, is_config) in [
             (config, ("AWS_CONFIG_FILE", "config"), true),

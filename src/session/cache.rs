@@ -272,23 +272,29 @@ impl Cache {
         }
     }
 
-    /// A private folder for one run's files (`exec --server`), removed when
-    /// dropped. Folders of runs that no longer exist are removed first.
-    pub fn run_dir(&self) -> Result<tempfile::TempDir> {
-        self.create_dir()?;
-        if let Ok(dir) = fs::read_dir(&self.dir) {
-            for item in dir.flatten() {
-                let name = item.file_name();
-                let pid = name
-                    .to_str()
-                    .and_then(|n| n.strip_prefix(RUN_PREFIX))
-                    .and_then(|rest| rest.split('-').next())
-                    .and_then(|pid| pid.parse().ok());
-                if pid.is_some_and(sys::process_is_gone) {
-                    let _ = fs::remove_dir_all(item.path());
-                }
+    /// Removes the private folders of `exec --server` runs that no longer
+    /// exist (a run killed with SIGKILL cannot remove its own).
+    pub fn sweep_dead_runs(&self) {
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        for item in dir.flatten() {
+            let name = item.file_name();
+            let pid = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(RUN_PREFIX))
+                .and_then(|rest| rest.split('-').next())
+                .and_then(|pid| pid.parse().ok());
+            if pid.is_some_and(sys::process_is_gone) {
+                let _ = fs::remove_dir_all(item.path());
             }
         }
+    }
+
+    /// A private folder for one run's files (`exec --server`), removed when
+    /// dropped.
+    pub fn run_dir(&self) -> Result<tempfile::TempDir> {
+        self.create_dir()?;
         // tempfile creates the folder with mode 0700.
         tempfile::Builder::new()
             .prefix(&format!("{RUN_PREFIX}{}-", std::process::id()))

@@ -747,3 +747,53 @@ fn a_cache_folder_that_cannot_be_made_costs_no_code() {
         .fails_with(125, "cannot create the cache folder");
     assert_eq!(world.sts.count("GetSessionToken"), 0, "a code was spent");
 }
+
+#[test]
+fn the_command_does_not_outlive_a_killed_awsmfa() {
+    let world = World::new();
+    // [default] holds keys: the run leaves private copies of the files.
+    world.write_credentials(&format!(
+        "[default]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n{}",
+        alice_credentials()
+    ));
+    let mut awsmfa = world
+        .command_with_code(&["exec", "--server", "--", "sh", "-c", "echo $$; exec sleep 600"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(awsmfa.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let command = Pid::from_raw(line.trim().parse().expect("the command's pid"));
+    let runs = || {
+        std::fs::read_dir(world.cache_dir())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".run-"))
+            .count()
+    };
+    assert_eq!(runs(), 1, "the private copies");
+    // As the OOM killer would.
+    awsmfa.kill().unwrap();
+    awsmfa.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let gone = || {
+        let stat = std::fs::read_to_string(format!("/proc/{command}/stat")).unwrap_or_default();
+        matches!(
+            stat.rsplit(')').next().unwrap_or("").split_whitespace().next(),
+            None | Some("Z")
+        )
+    };
+    while !gone() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if !gone() {
+        let _ = kill(command, Signal::SIGKILL);
+        panic!("the command outlived awsmfa");
+    }
+    // The next run sweeps the copies the killed one left.
+    world.run(&["exec", "--server", "--", "true"]).ok();
+    assert_eq!(runs(), 0, "the killed run's copies are still there");
+}

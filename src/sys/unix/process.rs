@@ -114,11 +114,31 @@ pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
     }
 }
 
-/// The program as a child to start, under the name it was asked for.
+/// The program as a child to start, under the name it was asked for, that
+/// never outlives awsmfa: on Linux it is killed when awsmfa dies, however
+/// awsmfa dies (SIGKILL, the OOM killer), so no other process can take over
+/// the endpoint's port and serve it credentials.
 pub fn child_command(program: &Program) -> std::process::Command {
     use std::os::unix::process::CommandExt;
     let mut command = std::process::Command::new(&program.path);
     command.arg0(&program.argv[0]).args(&program.argv[1..]);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let parent = std::process::id();
+        // SAFETY: between fork and exec the closure makes only system calls
+        // (prctl, getppid), which are async-signal-safe, and allocates nothing.
+        unsafe {
+            command.pre_exec(move || {
+                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
+                    .map_err(std::io::Error::from)?;
+                // awsmfa may have died before the line above took effect.
+                if nix::unistd::getppid().as_raw() as u32 != parent {
+                    return Err(std::io::Error::other("awsmfa has ended"));
+                }
+                Ok(())
+            });
+        }
+    }
     command
 }
 
