@@ -6,8 +6,10 @@
 use crate::cli::LoginArgs;
 use crate::error::{Error, Result};
 use crate::profile::Plan;
+use crate::session::cache::Cache;
 use crate::session::{self, Credentials, Setup};
 use crate::settings::Settings;
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 pub fn run(args: &LoginArgs) -> Result<()> {
@@ -20,7 +22,7 @@ pub fn run(args: &LoginArgs) -> Result<()> {
     if args.stdout {
         return super::print(format!("{url}\n").as_bytes());
     }
-    let browser = open(&url, settings.browser.as_deref())?;
+    let browser = open(&url, settings.browser.as_deref(), &setup.cache)?;
     crate::say!(
         "awsmfa: opened the AWS console for profile '{}' with {browser}",
         setup.plan.profile
@@ -155,12 +157,33 @@ fn token_request(federation: &str, credentials: &Credentials, duration: Option<u
     url
 }
 
-/// Opens `url` in `$BROWSER`, else the platform's opener. The URL goes to
-/// that program only: its output is discarded, so the URL never reaches
-/// this terminal through it.
-pub fn open(url: &str, browser: Option<&str>) -> Result<String> {
+/// How long the page that forwards to the sign-in URL is kept for the
+/// browser to read (a browser that has to start first may take a while).
+const PAGE_KEPT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Opens `url` in `$BROWSER`, else the platform's opener. The URL is a
+/// bearer token, so it is never an argument (every local user can read
+/// those): the browser gets a page that forwards to it, a 0600 file in a
+/// private folder of the cache, removed a minute later (or by the next run
+/// if that cannot be arranged). The browser's environment carries no code
+/// and no credentials, and its output is discarded, so nothing of the URL
+/// reaches this terminal through it.
+pub fn open(url: &str, browser: Option<&str>, cache: &Cache) -> Result<String> {
+    cache.sweep_dead_runs();
+    let folder = cache.run_dir()?;
+    let page = folder.path().join("signin.html");
+    let written = crate::sys::create_private_file(&page)
+        .and_then(|mut file| file.write_all(forwarding_page(url).as_bytes()));
+    if let Err(e) = written {
+        return Err(Error::Signin(format!(
+            "cannot write the sign-in page {}: {}",
+            page.display(),
+            crate::io_reason(&e)
+        )));
+    }
+    let target = page.to_string_lossy().into_owned();
     let (program, args) = match browser {
-        // $BROWSER may list several commands (a:b); `%s` stands for the URL.
+        // $BROWSER may list several commands (a:b); `%s` stands for the page.
         Some(browser) => {
             let first = browser.split(':').next().unwrap_or("").trim().to_owned();
             let mut words: Vec<String> = first.split_whitespace().map(str::to_owned).collect();
@@ -169,27 +192,53 @@ pub fn open(url: &str, browser: Option<&str>) -> Result<String> {
             }
             let program = words.remove(0);
             if words.iter().any(|w| w.contains("%s")) {
-                words = words.into_iter().map(|w| w.replace("%s", url)).collect();
+                words = words
+                    .into_iter()
+                    .map(|w| w.replace("%s", &target))
+                    .collect();
             } else {
-                words.push(url.to_owned());
+                words.push(target);
             }
             (program, words)
         }
-        None => (crate::sys::OPENER.to_owned(), vec![url.to_owned()]),
+        None => (crate::sys::OPENER.to_owned(), vec![target]),
     };
-    Command::new(&program)
+    let mut command = Command::new(&program);
+    command
         .args(&args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| {
-            Error::Signin(format!(
-                "cannot start the browser '{program}': {}; use --stdout to print the URL instead",
-                crate::io_reason(&e)
-            ))
-        })?;
+        .stderr(Stdio::null());
+    for name in crate::env::REMOVED {
+        command.env_remove(name);
+    }
+    command.spawn().map_err(|e| {
+        Error::Signin(format!(
+            "cannot start the browser '{program}': {}; use --stdout to print the URL instead",
+            crate::io_reason(&e)
+        ))
+    })?;
+    crate::sys::remove_later(&folder.keep(), PAGE_KEPT);
     Ok(program)
+}
+
+/// A page that sends the browser on to `url` at once.
+fn forwarding_page(url: &str) -> String {
+    let url: String = url
+        .chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_owned(),
+            '"' => "&quot;".to_owned(),
+            '<' => "&lt;".to_owned(),
+            '>' => "&gt;".to_owned(),
+            c => c.to_string(),
+        })
+        .collect();
+    format!(
+        "<!doctype html>\n<meta charset=\"utf-8\">\n<meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta http-equiv=\"refresh\" content=\"0;url={url}\">\n<title>AWS console</title>\n\
+         <p>Signing in to the AWS console… <a href=\"{url}\">continue</a></p>\n"
+    )
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.

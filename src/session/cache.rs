@@ -295,17 +295,15 @@ impl Cache {
     /// dropped.
     pub fn run_dir(&self) -> Result<tempfile::TempDir> {
         self.create_dir()?;
-        // tempfile creates the folder with mode 0700.
-        tempfile::Builder::new()
-            .prefix(&format!("{RUN_PREFIX}{}-", std::process::id()))
-            .tempdir_in(&self.dir)
-            .map_err(|e| {
+        sys::private_temp_dir(&self.dir, &format!("{RUN_PREFIX}{}-", std::process::id())).map_err(
+            |e| {
                 Error::Cache(format!(
                     "cannot create a folder in {}: {}",
                     self.dir.display(),
                     crate::io_reason(&e)
                 ))
-            })
+            },
+        )
     }
 
     /// Removes temporary files that killed runs left behind.

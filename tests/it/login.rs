@@ -4,6 +4,7 @@
 
 use crate::support::signin::Signin;
 use crate::support::*;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 fn with_signin() -> (World, Signin) {
@@ -89,37 +90,88 @@ fn a_second_login_reuses_the_role_credentials_and_verbose_names_only_the_endpoin
     assert!(!run.stderr.contains("Action="), "{}", run.stderr);
 }
 
+/// A browser that records what it was given: its arguments, its
+/// environment, the page it was handed and that page's modes.
+fn recording_browser(world: &World, path: &Path) -> PathBuf {
+    let record = world.home().join("opened");
+    executable(
+        path,
+        &format!(
+            "#!/bin/sh\n{{ printf 'args:%s\\n' \"$*\"; env | sed 's/^/env:/'; \
+             printf 'modes:%s %s\\n' \"$(stat -c %a \"$1\")\" \"$(stat -c %a \"$(dirname \"$1\")\")\"; \
+             printf 'page:%s\\n' \"$1\"; cat \"$1\"; }} > {0}.tmp\nmv {0}.tmp {0}\n",
+            record.display()
+        ),
+    );
+    record
+}
+
+/// What the recording browser wrote, once it has.
+fn recorded(record: &Path) -> String {
+    let started = Instant::now();
+    while !record.exists() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::read_to_string(record).expect("the browser was started")
+}
+
 #[test]
 fn without_stdout_the_url_goes_to_the_browser_only() {
     let (world, signin) = with_signin();
-    let opened = world.home().join("opened");
     let browser = world.home().join("browser");
-    executable(
-        &browser,
-        &format!(
-            "#!/bin/sh\nprintf '%s' \"$1\" > {}.tmp\nmv {0}.tmp {0}\n",
-            opened.display()
-        ),
-    );
-    let mut command = world.command_with_code(&["login", "--profile", "admin"]);
+    let record = recording_browser(&world, &browser);
+    let given = code();
+    let mut command = world.command(&["login", "--profile", "admin"]);
     command
         .env("AWS_ENDPOINT_URL_SIGNIN", &signin.url)
-        .env("BROWSER", &browser);
+        .env("BROWSER", &browser)
+        .env("AWSMFA_TOKEN_CODE", &given)
+        .env("AWS_SECRET_ACCESS_KEY", "shellSecretThatMustNotTravel");
     let run = world.run_command(command);
     run.ok();
-    let started = Instant::now();
-    while !opened.exists() && started.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let url = std::fs::read_to_string(&opened).expect("the browser got the URL");
+    let seen = recorded(&record);
     let token = signin.requests()[0].token.clone().unwrap();
-    assert!(url.ends_with(&format!("SigninToken={token}")), "{url}");
+    let line = |prefix: &str| {
+        seen.lines()
+            .filter_map(|l| l.strip_prefix(prefix))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // Not an argument: every local user can read those.
+    assert!(
+        !line("args:").contains(&token) && !line("args:").contains("federation"),
+        "{seen}"
+    );
+    // A private page that forwards to the URL.
+    assert_eq!(line("modes:"), "600 700", "{seen}");
+    assert!(
+        seen.contains(&format!("SigninToken={token}\">")),
+        "the page forwards to the URL: {seen}"
+    );
+    // No code, no credentials in the browser's environment.
+    let env = line("env:");
+    assert!(
+        !env.contains("AWSMFA_TOKEN_CODE") && !env.contains(&given),
+        "{env}"
+    );
+    assert!(!env.contains("AWS_SECRET_ACCESS_KEY"), "{env}");
     assert_eq!(run.stdout, "");
     assert!(!run.stderr.contains(&token) && !run.stderr.contains("federation?"));
     assert!(
         run.stderr
             .contains("opened the AWS console for profile 'admin'")
     );
+    // The page does not stay: the next run removes what this one left.
+    let page = PathBuf::from(line("page:"));
+    assert!(page.exists());
+    std::fs::remove_file(&record).unwrap();
+    let mut command = world.command_with_code(&["login", "--profile", "admin"]);
+    command
+        .env("AWS_ENDPOINT_URL_SIGNIN", &signin.url)
+        .env("BROWSER", &browser);
+    world.run_command(command).ok();
+    recorded(&record);
+    assert!(!page.exists(), "{} is still there", page.display());
 }
 
 #[test]
@@ -188,19 +240,11 @@ fn an_unreachable_federation_endpoint_is_named() {
 }
 
 #[test]
-fn without_browser_the_platforms_opener_gets_the_url() {
+fn without_browser_the_platforms_opener_gets_the_page() {
     let (world, signin) = with_signin();
     let bin = world.home().join("bin");
     std::fs::create_dir(&bin).unwrap();
-    let opened = world.home().join("opened");
-    let opener = bin.join("xdg-open");
-    executable(
-        &opener,
-        &format!(
-            "#!/bin/sh\nprintf '%s' \"$1\" > {0}.tmp\nmv {0}.tmp {0}\n",
-            opened.display()
-        ),
-    );
+    let record = recording_browser(&world, &bin.join("xdg-open"));
     let mut command = world.command_with_code(&["login", "--profile", "admin"]);
     command
         .env("AWS_ENDPOINT_URL_SIGNIN", &signin.url)
@@ -208,14 +252,10 @@ fn without_browser_the_platforms_opener_gets_the_url() {
         .env_remove("BROWSER");
     let run = world.run_command(command);
     run.ok();
-    let started = Instant::now();
-    while !opened.exists() && started.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let url = std::fs::read_to_string(&opened).expect("xdg-open got the URL");
+    let seen = recorded(&record);
     assert!(
-        url.starts_with(&format!("{}/federation?Action=login", signin.url)),
-        "{url}"
+        seen.contains(&format!("url={}/federation?Action=login", signin.url)),
+        "{seen}"
     );
     assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("with xdg-open"), "{}", run.stderr);

@@ -140,8 +140,8 @@ fn a_run_in_the_background_does_not_ask_and_is_not_stopped() {
 
 #[test]
 fn a_signal_at_the_prompt_gives_the_terminal_back() {
-    use nix::sys::termios::{LocalFlags, tcgetattr};
     use nix::sys::signal::Signal;
+    use nix::sys::termios::{LocalFlags, tcgetattr};
     // Every signal whose default action ends a process, not only the usual.
     for signal in [
         Signal::SIGTERM,

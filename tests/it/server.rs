@@ -757,7 +757,14 @@ fn the_command_does_not_outlive_a_killed_awsmfa() {
         alice_credentials()
     ));
     let mut awsmfa = world
-        .command_with_code(&["exec", "--server", "--", "sh", "-c", "echo $$; exec sleep 600"])
+        .command_with_code(&[
+            "exec",
+            "--server",
+            "--",
+            "sh",
+            "-c",
+            "echo $$; exec sleep 600",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -782,7 +789,11 @@ fn the_command_does_not_outlive_a_killed_awsmfa() {
     let gone = || {
         let stat = std::fs::read_to_string(format!("/proc/{command}/stat")).unwrap_or_default();
         matches!(
-            stat.rsplit(')').next().unwrap_or("").split_whitespace().next(),
+            stat.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .next(),
             None | Some("Z")
         )
     };

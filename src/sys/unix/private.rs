@@ -80,6 +80,16 @@ pub fn create_private_dir(path: &Path) -> io::Result<()> {
     DirBuilder::new().mode(0o700).create(path)
 }
 
+/// A new folder named `prefix…` in `parent` that only the user may enter
+/// (0700 from the start: tempfile alone would leave it to the umask),
+/// removed when dropped.
+pub fn private_temp_dir(parent: &Path, prefix: &str) -> io::Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir_in(parent)
+}
+
 /// Makes a folder of ours private again (0700).
 pub fn make_private(path: &Path) -> io::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))

@@ -211,6 +211,23 @@ fn descendants(root: u32) -> Vec<u32> {
     found
 }
 
+/// Removes `path` (a folder) after `delay`, by a process of its own that
+/// outlives this one; nothing is waited for. If it cannot be started, the
+/// folder is left to the next run's sweep of dead runs' folders.
+pub fn remove_later(path: &Path, delay: std::time::Duration) {
+    use std::os::unix::process::CommandExt;
+    let _ = std::process::Command::new("/bin/sh")
+        .args(["-c", "sleep \"$1\"; rm -rf -- \"$2\"", "sh"])
+        .arg(delay.as_secs().to_string())
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        // Out of the terminal's group: Ctrl-C after awsmfa ends spares it.
+        .process_group(0)
+        .spawn();
+}
+
 /// A command line as the user's shell would run it (`mfa_process`).
 pub fn shell_command(line: &str) -> std::process::Command {
     let mut command = std::process::Command::new("/bin/sh");

@@ -89,6 +89,12 @@ pub fn create_private_dir(path: &Path) -> io::Result<()> {
     std::fs::create_dir(path)
 }
 
+/// A new folder named `prefix…` in `parent`, removed when dropped
+/// (private by its parent's ACL).
+pub fn private_temp_dir(parent: &Path, prefix: &str) -> io::Result<tempfile::TempDir> {
+    tempfile::Builder::new().prefix(prefix).tempdir_in(parent)
+}
+
 /// Nothing to do: there are no modes.
 pub fn make_private(_path: &Path) -> io::Result<()> {
     Ok(())

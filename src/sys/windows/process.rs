@@ -87,6 +87,10 @@ pub fn end_process_tree(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
+/// Leaves `path` to the next run's sweep of dead runs' folders (Windows
+/// has no `sleep; rm` to leave behind).
+pub fn remove_later(_path: &Path, _delay: std::time::Duration) {}
+
 /// A command line as the AWS CLI runs one on Windows (`mfa_process`): no
 /// shell, the words split as it splits them.
 pub fn shell_command(line: &str) -> Command {
