@@ -14,8 +14,13 @@ use std::time::{Duration, SystemTime};
 
 /// The one path that serves credentials.
 const PATH: &str = "/awsmfa/credentials";
-/// A connection that has not sent its request headers by then is dropped.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// A connection that has not sent its request headers by then is dropped
+/// (an SDK sends them as soon as it connects).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(3);
+/// The most connections held open at once; past it, a new connection
+/// pushes out the oldest, so a flood from another local user can neither
+/// use up the descriptors nor keep the child waiting.
+const MAX_CONNECTIONS: usize = 256;
 
 /// A bound endpoint: its address and the token a request must carry.
 pub struct Listener {
@@ -72,16 +77,25 @@ impl Listener {
         };
         let token = self.token;
         let port = self.address.port();
+        // Room for MAX_CONNECTIONS and more, whatever the soft limit was.
+        crate::sys::raise_open_files_limit();
         std::thread::spawn(move || {
             runtime.block_on(async move {
+                let mut open = std::collections::VecDeque::new();
                 loop {
                     let Ok((stream, _)) = listener.accept().await else {
                         // Out of file descriptors, say: let the child retry.
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     };
+                    open.retain(|task: &tokio::task::AbortHandle| !task.is_finished());
+                    if open.len() >= MAX_CONNECTIONS
+                        && let Some(oldest) = open.pop_front()
+                    {
+                        oldest.abort();
+                    }
                     let (current, token) = (current.clone(), token.clone());
-                    tokio::spawn(async move {
+                    let task = tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |request| {
                             let response =
                                 answer(&request, &token, port, &current, SystemTime::now());
@@ -93,6 +107,7 @@ impl Listener {
                             .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                             .await;
                     });
+                    open.push_back(task.abort_handle());
                 }
             });
         });
@@ -157,11 +172,18 @@ fn answer<B>(
     respond(StatusCode::OK, body.to_string())
 }
 
+/// A refusal, after which the connection is closed: nobody but the child
+/// keeps one open with requests.
 fn refuse(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-    respond(
+    let mut response = respond(
         status,
         serde_json::json!({ "message": message }).to_string(),
-    )
+    );
+    response.headers_mut().insert(
+        hyper::header::CONNECTION,
+        hyper::header::HeaderValue::from_static("close"),
+    );
+    response
 }
 
 fn respond(status: StatusCode, body: String) -> Response<Full<Bytes>> {

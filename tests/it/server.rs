@@ -808,3 +808,74 @@ fn the_command_does_not_outlive_a_killed_awsmfa() {
     world.run(&["exec", "--server", "--", "true"]).ok();
     assert_eq!(runs(), 0, "the killed run's copies are still there");
 }
+
+#[test]
+fn a_flood_of_connections_cannot_keep_the_child_waiting() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    // This test holds thousands of connections open.
+    let (_, hard) = getrlimit(Resource::RLIMIT_NOFILE).unwrap();
+    setrlimit(Resource::RLIMIT_NOFILE, hard, hard).unwrap();
+    let world = World::new();
+    let script = "echo \"$(ulimit -Sn) $AWS_CONTAINER_CREDENTIALS_FULL_URI $AWS_CONTAINER_AUTHORIZATION_TOKEN\"; \
+                  while [ ! -e \"$HOME/go\" ]; do sleep 0.05; done";
+    // awsmfa started with a soft limit of 1024 descriptors, as is common.
+    let awsmfa = format!(
+        "ulimit -Sn 1024; exec '{BIN}' exec --server --token-code {} -- sh -c '{script}'",
+        code()
+    );
+    let mut child = world
+        .program("sh", &["-c", &awsmfa])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let [limit, url, token] = words[..] else {
+        panic!("{line}")
+    };
+    assert_eq!(limit, "1024", "the command keeps the limit it was given");
+    let rest = url.strip_prefix("http://").unwrap();
+    let (address, path) = rest.split_at(rest.find('/').unwrap());
+    let address: std::net::SocketAddr = address.parse().unwrap();
+    // Another local user keeps opening connections and sends nothing.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flooding = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut held = std::collections::VecDeque::new();
+            let mut opened = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if let Ok(stream) = TcpStream::connect_timeout(&address, Duration::from_millis(50))
+                {
+                    held.push_back(stream);
+                    opened += 1;
+                }
+                if held.len() > 4000 {
+                    held.pop_front();
+                }
+            }
+            opened
+        })
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    // The child's own request is answered at once, as an SDK needs it.
+    let started = Instant::now();
+    let (status, body) = request(
+        &address.to_string(),
+        path,
+        &[("Host", &address.to_string()), ("Authorization", token)],
+    );
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let opened = flooding.join().unwrap();
+    assert!(opened > 2000, "only {opened} connections");
+    assert_eq!(status, 200, "{body}");
+    assert!(took < Duration::from_secs(1), "the child waited {took:?}");
+    std::fs::write(world.home().join("go"), "").unwrap();
+    assert!(child.wait().unwrap().success());
+}

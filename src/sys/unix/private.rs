@@ -95,6 +95,35 @@ pub fn make_private(path: &Path) -> io::Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
 }
 
+/// The soft limit on open files before `raise_open_files_limit`, for the
+/// command to get back (0: not raised).
+static SOFT_OPEN_FILES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Raises the soft limit on open files to the hard one (`ulimit -Sn`), so
+/// a flood of connections to the endpoint cannot use up what is left. The
+/// command started afterwards gets the limit it would have had.
+pub fn raise_open_files_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+        && soft < hard
+        && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok()
+    {
+        SOFT_OPEN_FILES.store(soft, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Puts back the soft limit `raise_open_files_limit` raised, if it did:
+/// for a child between fork and exec (only an atomic load and setrlimit(2)).
+pub(super) fn restore_open_files_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let soft = SOFT_OPEN_FILES.load(std::sync::atomic::Ordering::SeqCst);
+    if soft > 0
+        && let Ok((_, hard)) = getrlimit(Resource::RLIMIT_NOFILE)
+    {
+        let _ = setrlimit(Resource::RLIMIT_NOFILE, soft, hard);
+    }
+}
+
 /// Whether the process `pid`, which left files behind, no longer exists.
 pub fn process_is_gone(pid: u32) -> bool {
     let Ok(pid) = i32::try_from(pid) else {

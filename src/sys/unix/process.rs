@@ -122,22 +122,25 @@ pub fn child_command(program: &Program) -> std::process::Command {
     use std::os::unix::process::CommandExt;
     let mut command = std::process::Command::new(&program.path);
     command.arg0(&program.argv[0]).args(&program.argv[1..]);
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        let parent = std::process::id();
-        // SAFETY: between fork and exec the closure makes only system calls
-        // (prctl, getppid), which are async-signal-safe, and allocates nothing.
-        unsafe {
-            command.pre_exec(move || {
+    let parent = std::process::id();
+    // SAFETY: between fork and exec the closure makes only system calls
+    // (getrlimit, setrlimit, prctl, getppid) and loads an atomic, all
+    // async-signal-safe, and allocates nothing.
+    unsafe {
+        command.pre_exec(move || {
+            super::private::restore_open_files_limit();
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            {
                 nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL)
                     .map_err(std::io::Error::from)?;
                 // awsmfa may have died before the line above took effect.
                 if nix::unistd::getppid().as_raw() as u32 != parent {
                     return Err(std::io::Error::other("awsmfa has ended"));
                 }
-                Ok(())
-            });
-        }
+            }
+            let _ = parent;
+            Ok(())
+        });
     }
     command
 }

@@ -100,6 +100,9 @@ pub fn make_private(_path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Nothing to do: Windows sets no such limit on sockets.
+pub fn raise_open_files_limit() {}
+
 /// Whether the process `pid`, which left files behind, no longer runs.
 pub fn process_is_gone(pid: u32) -> bool {
     // SAFETY: OpenProcess takes plain values; a null handle means no such
