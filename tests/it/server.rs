@@ -879,3 +879,65 @@ fn a_flood_of_connections_cannot_keep_the_child_waiting() {
     std::fs::write(world.home().join("go"), "").unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+/// A command that counts the TERMs it gets, each as it arrives (a C
+/// handler: Python's or a shell's would fold two close ones into one), as
+/// terraform does: it reads a second one as "stop now, skip the clean
+/// shutdown".
+fn term_counter(world: &World) -> std::path::PathBuf {
+    let source = world.home().join("counter.c");
+    std::fs::write(
+        &source,
+        "#include <signal.h>\n#include <stdio.h>\n#include <unistd.h>\n\
+         static volatile sig_atomic_t got;\n\
+         static void count(int s) { (void)s; got++; }\n\
+         int main(void) {\n\
+           struct sigaction a = {0}; a.sa_handler = count; sigaction(SIGTERM, &a, 0);\n\
+           printf(\"ready\\n\"); fflush(stdout);\n\
+           for (int i = 0; i < 40; i++) usleep(20000);\n\
+           printf(\"%d\\n\", (int)got); return 0;\n\
+         }\n",
+    )
+    .unwrap();
+    let program = world.home().join("counter");
+    // Written by the compiler, a process of its own (no "Text file busy").
+    let status = std::process::Command::new("cc")
+        .arg("-o")
+        .arg(&program)
+        .arg(&source)
+        .status()
+        .expect("a C compiler (cc)");
+    assert!(status.success());
+    program
+}
+
+#[test]
+fn a_signal_to_the_whole_group_reaches_the_command_once() {
+    let world = World::new();
+    let counter = term_counter(&world);
+    world.run_with_code(&["exec", "--", "true"]).ok();
+    // Two signals close together may fold into one before the command runs
+    // its handler: a double delivery shows in most rounds, not in every one.
+    for to_group in [true, true, true, true, true, true, true, true, false, false] {
+        // world.command starts awsmfa in a session of its own: its process
+        // group is the run's, as a shell job's would be.
+        let mut awsmfa = world
+            .command(&["exec", "--server", "--", counter.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(awsmfa.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        let pid = Pid::from_raw(awsmfa.id() as i32);
+        if to_group {
+            // `kill -TERM -- -PGID`: awsmfa and the command get it at once.
+            nix::sys::signal::killpg(pid, Signal::SIGTERM).unwrap();
+        } else {
+            // awsmfa alone: it passes the signal on.
+            kill(pid, Signal::SIGTERM).unwrap();
+        }
+        let count = lines.next().unwrap().unwrap();
+        assert!(awsmfa.wait().unwrap().success());
+        assert_eq!(count, "1", "to the group: {to_group}");
+    }
+}

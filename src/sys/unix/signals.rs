@@ -34,6 +34,24 @@ pub enum Ending {
 /// The forwarded signals, caught from the moment this exists.
 pub struct Signals {
     wake: OwnedFd,
+    /// What the group's witness saw (see `Witness`), if it could be had.
+    witness: Option<Witness>,
+}
+
+/// How long a signal sent to awsmfa alone may wait to be passed on, while
+/// the witness says whether the whole process group got it.
+const WITNESS_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// A process of awsmfa's own in its process group (the group the command
+/// runs in), that does nothing but report every forwarded signal it gets.
+/// A signal sent to the group (`kill -TERM -- -PGID`, a shell's `kill %1`)
+/// reaches it, the command and awsmfa at once: when it reports the signal
+/// awsmfa got, the command already has it and it is not sent again.
+struct Witness {
+    pid: Pid,
+    reports: std::fs::File,
+    /// Signals it reported, and when they were read.
+    seen: Vec<(u8, std::time::Instant)>,
 }
 
 impl Signals {
@@ -55,21 +73,39 @@ impl Signals {
         WAKE.store(write.as_raw_fd(), Ordering::SeqCst);
         // The write end lives as long as the process: handlers may use it at any time.
         std::mem::forget(write);
+        let mut forwarded = SigSet::empty();
+        for sig in FORWARDED {
+            forwarded.add(sig);
+        }
+        // Held back from here until the handlers are in place; the witness
+        // starts with them held back, and so never misses one.
+        let before = forwarded.thread_swap_mask(signal::SigmaskHow::SIG_BLOCK);
+        let witness = Witness::start(&forwarded);
         let action = SigAction::new(
             SigHandler::SigAction(on_signal),
             SaFlags::SA_RESTART | SaFlags::SA_SIGINFO,
             SigSet::empty(),
         );
+        let mut installed = Ok(());
         for sig in FORWARDED {
             // SAFETY: the handler only loads an atomic and calls write(2),
             // both async-signal-safe.
-            unsafe { signal::sigaction(sig, &action) }.map_err(failed)?;
+            if let Err(e) = unsafe { signal::sigaction(sig, &action) } {
+                installed = Err(failed(e));
+            }
         }
-        Ok(Signals { wake: read })
+        if let Ok(before) = before {
+            let _ = before.thread_set_mask();
+        }
+        installed?;
+        Ok(Signals {
+            wake: read,
+            witness,
+        })
     }
 
     /// Waits for `child` while passing on the signals; how it ended.
-    pub fn supervise(self, child: std::process::Child) -> Result<Ending> {
+    pub fn supervise(mut self, child: std::process::Child) -> Result<Ending> {
         let pid = Pid::from_raw(child.id() as i32);
         // Wait without reaping, so the pid cannot be reused while signals
         // may still be sent to it; the supervisor reaps it below.
@@ -99,8 +135,123 @@ impl Signals {
             if from_terminal == 1 {
                 continue;
             }
+            // Nor a signal sent to the whole group.
+            if let Some(witness) = &mut self.witness
+                && witness.saw(number)
+            {
+                continue;
+            }
             if let Ok(sig) = Signal::try_from(i32::from(number)) {
                 let _ = signal::kill(pid, sig);
+            }
+        }
+    }
+}
+
+impl Witness {
+    /// Forks the witness. `forwarded` is held back in the calling thread.
+    /// `None` when it cannot be had: every signal is then passed on.
+    fn start(forwarded: &SigSet) -> Option<Witness> {
+        let (read, write) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).ok()?;
+        nix::fcntl::fcntl(
+            &read,
+            nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+        )
+        .ok()?;
+        let parent = nix::unistd::getpid();
+        let set = *forwarded.as_ref();
+        let report_to = write.as_raw_fd();
+        // SAFETY: the child runs only `witness`, which makes async-signal-safe
+        // calls and never returns; the parent goes on as before.
+        match unsafe { nix::unistd::fork() }.ok()? {
+            nix::unistd::ForkResult::Child => unsafe { witness(report_to, parent.as_raw(), &set) },
+            nix::unistd::ForkResult::Parent { child } => {
+                drop(write);
+                Some(Witness {
+                    pid: child,
+                    reports: std::fs::File::from(read),
+                    seen: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Whether the witness got `number` too, at about the time awsmfa got it
+    /// (waiting a little for its report); a report it uses is gone.
+    fn saw(&mut self, number: u8) -> bool {
+        let asked = std::time::Instant::now();
+        let deadline = asked + WITNESS_WAIT;
+        loop {
+            let mut bytes = [0u8; 64];
+            while let Ok(n) = self.reports.read(&mut bytes) {
+                if n == 0 {
+                    break;
+                }
+                let now = std::time::Instant::now();
+                self.seen.extend(bytes[..n].iter().map(|&b| (b, now)));
+            }
+            // Reports far older than this signal are of others.
+            self.seen
+                .retain(|(_, at)| asked.duration_since(*at) < WITNESS_WAIT * 2);
+            if let Some(at) = self.seen.iter().position(|(b, _)| *b == number) {
+                self.seen.remove(at);
+                return true;
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            let mut poll = [nix::poll::PollFd::new(
+                std::os::fd::AsFd::as_fd(&self.reports),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            let left = u16::try_from((deadline - now).as_millis().max(1)).unwrap_or(u16::MAX);
+            let _ = nix::poll::poll(&mut poll, left);
+        }
+    }
+}
+
+impl Drop for Witness {
+    fn drop(&mut self) {
+        let _ = signal::kill(self.pid, Signal::SIGKILL);
+    }
+}
+
+/// The witness's life: closes every descriptor but its report pipe, takes
+/// the forwarded signals out of the queue one by one and reports each, and
+/// ends when awsmfa does.
+///
+/// # Safety
+/// Only in the child of a fork, with `set` held back: it makes nothing but
+/// async-signal-safe system calls, and never returns.
+unsafe fn witness(report_to: i32, parent: libc::pid_t, set: &libc::sigset_t) -> ! {
+    // SAFETY: each call below is an async-signal-safe system call on plain
+    // values or on memory this function owns.
+    unsafe {
+        // Nothing of awsmfa's stays open here: not the endpoint's socket, a
+        // lock, the terminal, or a pipe that a reader waits on to close.
+        for fd in 0..4096 {
+            if fd != report_to {
+                libc::close(fd);
+            }
+        }
+        for number in 1..32 {
+            if libc::sigismember(set, number) == 1 {
+                libc::signal(number, libc::SIG_DFL);
+            }
+        }
+        let second = libc::timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        };
+        loop {
+            let number = libc::sigtimedwait(set, std::ptr::null_mut(), &second);
+            if number > 0 {
+                let byte = number as u8;
+                libc::write(report_to, (&byte as *const u8).cast(), 1);
+            }
+            if libc::getppid() != parent {
+                libc::_exit(0);
             }
         }
     }
