@@ -164,7 +164,11 @@ impl Witness {
         // SAFETY: the child runs only `witness`, which makes async-signal-safe
         // calls and never returns; the parent goes on as before.
         match unsafe { nix::unistd::fork() }.ok()? {
-            nix::unistd::ForkResult::Child => unsafe { witness(report_to, parent.as_raw(), &set) },
+            nix::unistd::ForkResult::Child => {
+                // SAFETY: this is the child of the fork, with the forwarded
+                // signals held back (the mask is inherited), as `witness` needs.
+                unsafe { witness(report_to, parent.as_raw(), &set) }
+            }
             nix::unistd::ForkResult::Parent { child } => {
                 drop(write);
                 Some(Witness {
