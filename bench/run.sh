@@ -19,9 +19,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-cargo build --release --locked --quiet --bins --example sts_standin
+cargo build --release --locked --quiet --bins --example sts_standin --example pairs
 bin=$PWD/target/release/awsmfa
 standin=$PWD/target/release/examples/sts_standin
+pairs=$PWD/target/release/examples/pairs
 
 work=$(mktemp -d)
 pids=()
@@ -54,14 +55,17 @@ wait
 SH
 chmod +x "$work/parallel.sh"
 
-echo "== cached path: awsmfa exec -- true, against env true (the floor of any exec wrapper) and bare true"
+# The two ratios that matter are taken in alternating pairs (A B A B …, the
+# order flipping each pair), the ratio pair by pair: this machine's speed
+# drifts too much between blocks of runs for block medians to tell 10 %.
+echo "== cached path: awsmfa exec -- true against env true (the floor of any exec wrapper), 300 pairs"
 "$bin" exec --token-code 123456 -- true
-hyperfine -N --style basic --warmup 50 --runs 1000 --export-json "$work/cached.json" \
-  true "env true" "$bin exec -- true"
+"$pairs" 300 - "env true" "$bin exec -- true" | tee "$work/cached.pairs"
+echo "== cached path against bare true, 300 pairs"
+"$pairs" 300 - "true" "$bin exec -- true" | tee "$work/true.pairs"
 
-echo "== cold path: no cache at all, against curl making the same signed GetSessionToken"
-hyperfine -N --style basic --warmup 5 --runs 60 --prepare "rm -rf $cache" --export-json "$work/cold.json" \
-  "$curl_call" "$bin exec --token-code 123456 -- true"
+echo "== cold path: no cache at all, against curl making the same signed GetSessionToken, 100 pairs"
+"$pairs" 100 "rm -rf $cache" "$curl_call" "$bin exec --token-code 123456 -- true" | tee "$work/cold.pairs"
 
 echo "== 20 parallel cold runs, against 20 parallel cached runs (what 40 processes cost here) and one cold run"
 hyperfine --style basic --warmup 2 --runs 20 --export-json "$work/parallel.json" \
@@ -108,17 +112,22 @@ import json, sys
 work, rss_cached, rss_cold, build, size, size_full = sys.argv[1:]
 def medians(name):
     return [r["median"] for r in json.load(open(f"{work}/{name}.json"))["results"]]
-true_s, env_s, cached_s = medians("cached")
-curl_s, cold_s = medians("cold")
+def pairs(name):
+    # median ratio, min, max, median of A (ms), median of B (ms), pairs
+    ratio, low, high, a, b, n = open(f"{work}/{name}.pairs").read().split()
+    return float(ratio), float(low), float(high), float(a), float(b), int(n)
 one_s, twenty_s, twenty_cached_s = medians("parallel")
 (big_s,) = medians("big")
 ms = lambda s: f"{s * 1000:.2f} ms"
+def row(what, name, baseline):
+    ratio, low, high, a, b, n = pairs(name)
+    print(f"| {what} | {b:.2f} ms | {baseline} {a:.2f} ms | **{ratio:.2f}x** (min {low:.2f}, max {high:.2f}, {n} pairs) |")
 print()
-print("| measure | awsmfa | baseline | result |")
+print("| measure | awsmfa | baseline | ratio, pair by pair |")
 print("|---|---|---|---|")
-print(f"| cached `exec -- true` | {ms(cached_s)} | `env true` {ms(env_s)} | {cached_s / env_s:.2f}x `env true` |")
-print(f"| cached `exec -- true` | {ms(cached_s)} | `true` {ms(true_s)} | +{ms(cached_s - true_s)} ({cached_s / true_s:.2f}x) |")
-print(f"| cold `exec --token-code … -- true` | {ms(cold_s)} | curl --aws-sigv4 {ms(curl_s)} | {cold_s / curl_s:.2f}x curl |")
+row("cached `exec -- true`", "cached", "`env true`")
+row("cached `exec -- true`", "true", "`true`")
+row("cold `exec --token-code … -- true`", "cold", "curl --aws-sigv4")
 print(f"| 20 parallel cold runs | {ms(twenty_s)} | 20 parallel cached runs {ms(twenty_cached_s)} | +{ms(twenty_s - twenty_cached_s)} (one cold run: {ms(one_s)}) |")
 print(f"| cached `exec -- true`, 6 MB config (60,000 profiles) | {ms(big_s)} | | |")
 print(f"| peak RSS, cached | {int(rss_cached) / 1024:.1f} MB | | |")

@@ -108,6 +108,10 @@ impl Listener {
                             .await;
                     });
                     open.push_back(task.abort_handle());
+                    // Let the connection read its request before the next
+                    // accept: under a flood of new connections, the child's
+                    // would otherwise be pushed out before it is heard.
+                    tokio::task::yield_now().await;
                 }
             });
         });

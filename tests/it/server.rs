@@ -56,7 +56,8 @@ fn boto3_keeps_working_across_several_role_expiries_on_one_code() {
     ]);
     let summary = summary(&run);
     assert_eq!(summary["failures"], serde_json::json!([]), "{summary}");
-    assert!(summary["calls"].as_u64().unwrap() >= 50, "{summary}");
+    // About one call a second; fewer on a loaded machine.
+    assert!(summary["calls"].as_u64().unwrap() >= 30, "{summary}");
     let keys = summary["keys"].as_array().unwrap();
     assert!(keys.len() >= 4, "credentials were refreshed: {summary}");
     assert!(
