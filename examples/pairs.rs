@@ -31,7 +31,7 @@ fn run(line: &[&str]) -> Duration {
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    if values.len() % 2 == 0 {
+    if values.len().is_multiple_of(2) {
         (values[mid - 1] + values[mid]) / 2.0
     } else {
         values[mid]
@@ -60,7 +60,7 @@ fn main() {
     let (mut ratios, mut times_a, mut times_b) = (Vec::new(), Vec::new(), Vec::new());
     for i in 0..pairs {
         // Which goes first alternates too, so neither always runs warmer.
-        let (ta, tb) = if i % 2 == 0 {
+        let (ta, tb) = if i.is_multiple_of(2) {
             let ta = timed(&a);
             (ta, timed(&b))
         } else {
