@@ -4,12 +4,19 @@
 //! crate lives here, each with its `SAFETY:` line.
 //!
 //! The interface, which each platform's module provides:
+//! - `SHELL`, `HOME`, `CACHE_HOME`, `OPENER`: the platform's variables and programs;
 //! - `protect_process`: keep this process's memory from the user's other processes;
 //! - `replace`, `exec_same`: become the command, or `awsmfa-full`;
 //! - `not_runnable`: why a found file cannot be run, if it cannot;
+//! - `child_command`, `shell_command`, `end_process_tree`, `remove_later`:
+//!   children (`--server`'s command, `mfa_process`, a delayed clean-up);
 //! - `Signals`, `Ending`: a child watched over, and ended the way it ended;
 //! - `Terminal`, `restore_terminal`, `ctrl_c_only_cancels`: the prompt;
-//! - `private`: opening and creating files only the user can read;
+//! - `open_unfollowed`, `open_without_waiting`, `open_lock_file`,
+//!   `create_private_file`, `create_private_dir`, `private_temp_dir`,
+//!   `replace_file`, `is_ours`, `not_private`, `shared`, `mode_of`,
+//!   `make_private`: files only the user can read;
+//! - `raise_open_files_limit`, `no_file_size_signal`: limits;
 //! - `process_is_gone`: whether a run that left files behind still lives.
 
 #[cfg(unix)]
