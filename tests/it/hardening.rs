@@ -396,16 +396,7 @@ fn an_mfa_process_that_hangs_is_ended_with_everything_it_started() {
             .trim()
             .parse()
             .unwrap();
-        // Gone, or a zombie waiting for its new parent to reap it.
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-        if !matches!(
-            stat.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .split_whitespace()
-                .next(),
-            None | Some("Z")
-        ) {
+        if !has_ended(pid) {
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid),
                 nix::sys::signal::Signal::SIGKILL,

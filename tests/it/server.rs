@@ -121,13 +121,7 @@ fn long_term_keys_in_default_do_not_shadow_the_endpoint() {
     );
     run.ok();
     assert_eq!(run.stdout.trim(), ALICE_ARN);
-    let signers: Vec<String> = world
-        .sts
-        .calls()
-        .iter()
-        .filter(|c| c.action == "GetCallerIdentity")
-        .map(|c| c.access_key_id.clone())
-        .collect();
+    let signers = world.sts.signers("GetCallerIdentity");
     assert_eq!(signers.len(), 2);
     assert!(signers.iter().all(|k| k.starts_with("ASIA")), "{signers:?}");
     // The user's files are untouched, and the copies are gone.
@@ -159,13 +153,7 @@ fn default_keys_written_with_a_colon_do_not_shadow_the_endpoint_either() {
     );
     run.ok();
     assert_eq!(run.stdout.trim(), ALICE_ARN);
-    let signers: Vec<String> = world
-        .sts
-        .calls()
-        .iter()
-        .filter(|c| c.action == "GetCallerIdentity")
-        .map(|c| c.access_key_id.clone())
-        .collect();
+    let signers = world.sts.signers("GetCallerIdentity");
     assert_eq!(signers.len(), 1);
     assert!(signers[0].starts_with("ASIA"), "signed with {signers:?}");
 }
@@ -787,17 +775,7 @@ fn the_command_does_not_outlive_a_killed_awsmfa() {
     awsmfa.kill().unwrap();
     awsmfa.wait().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
-    let gone = || {
-        let stat = std::fs::read_to_string(format!("/proc/{command}/stat")).unwrap_or_default();
-        matches!(
-            stat.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .split_whitespace()
-                .next(),
-            None | Some("Z")
-        )
-    };
+    let gone = || has_ended(command.as_raw());
     while !gone() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }

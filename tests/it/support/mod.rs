@@ -374,3 +374,17 @@ pub fn copy_program(from: &Path, to: &Path) {
         to.display()
     );
 }
+
+/// Whether the process `pid` has ended: gone, or a zombie waiting for its
+/// (new) parent to reap it.
+pub fn has_ended(pid: i32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // `pid (comm) state …`: comm may hold anything, even ") ".
+    let state = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .next();
+    matches!(state, None | Some("Z"))
+}

@@ -240,6 +240,15 @@ impl Sts {
             .collect()
     }
 
+    /// The access key that signed every call of `action`, in order.
+    pub fn signers(&self, action: &str) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.action == action)
+            .map(|c| c.access_key_id)
+            .collect()
+    }
+
     /// The signing region of every call of `action`, in order.
     pub fn regions(&self, action: &str) -> Vec<String> {
         self.calls()
