@@ -152,6 +152,10 @@ fn a_signal_at_the_prompt_gives_the_terminal_back() {
         Signal::SIGVTALRM,
         Signal::SIGPWR,
     ] {
+        // A signal ignored here (SIGHUP under nohup) would be ignored by
+        // awsmfa too, as it should: give it its default first.
+        // SAFETY: SIG_DFL installs no handler.
+        unsafe { nix::sys::signal::signal(signal, nix::sys::signal::SigHandler::SigDfl) }.unwrap();
         let world = World::new();
         let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
         let handle = terminal.process().get_file_handle().unwrap();

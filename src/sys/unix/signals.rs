@@ -244,6 +244,11 @@ unsafe fn witness(report_to: i32, parent: libc::pid_t, set: &libc::sigset_t) -> 
                 libc::signal(number, libc::SIG_DFL);
             }
         }
+        // A name of its own, so `killall awsmfa-full` or `pkill awsmfa`
+        // (which match the name) reach awsmfa and not its witness: a
+        // signal both got would be taken as sent to the whole group.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        libc::prctl(libc::PR_SET_NAME, c"signal-witness".as_ptr());
         let second = libc::timespec {
             tv_sec: 1,
             tv_nsec: 0,
