@@ -81,6 +81,19 @@ sign-in URL, which goes to $BROWSER (else the platform's opener), or to stdout w
 The URL is a bearer secret: treat it like a password. A user profile cannot sign in this way."
     )]
     Login(LoginArgs),
+    /// Store an IAM user's long-term keys in the OS keystore instead of ~/.aws/credentials
+    #[command(
+        long_about = "Stores an IAM user's access key pair in the operating system's keystore \
+(the Secret Service on Linux, the login Keychain on macOS, the Credential Manager on Windows), \
+checked first with STS GetCallerIdentity. The keys are asked for on the terminal (the secret is \
+never echoed), or taken from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with --env, or moved out \
+of the credentials file with --from-file (removed from it only once the keystore holds them). A \
+profile whose keys are not in the AWS files gets them from the keystore; a cache hit never reads \
+it."
+    )]
+    Add(AddArgs),
+    /// Delete a profile's keys from the OS keystore, and its cached sessions
+    Remove(RemoveArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -223,6 +236,48 @@ pub struct ClearArgs {
     /// Say on stderr what awsmfa does
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    /// The profile the keys are for [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, $AWSMFA_PROFILE, default]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+    #[arg(long, conflicts_with = "from_file")]
+    pub env: bool,
+
+    /// Move the profile's keys out of the credentials file into the keystore
+    #[arg(long)]
+    pub from_file: bool,
+
+    /// The MFA device to write into a profile that has none in ~/.aws/config
+    #[arg(long, value_name = "ARN")]
+    pub mfa_serial: Option<String>,
+
+    /// AWS region for the STS check [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Say on stderr what awsmfa does (never secrets)
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Args)]
+pub struct RemoveArgs {
+    /// The profile whose keys to delete [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, $AWSMFA_PROFILE, default]
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Delete without asking (required where there is no terminal)
+    #[arg(long, short)]
+    pub force: bool,
+
+    /// Put the keys back into the credentials file before deleting them from the keystore
+    #[arg(long)]
+    pub to_file: bool,
 }
 
 #[derive(Args)]

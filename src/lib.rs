@@ -24,6 +24,7 @@ pub mod commands;
 pub mod env;
 pub mod error;
 pub mod front;
+pub mod keystore;
 pub mod mfa;
 pub mod profile;
 pub mod program;
@@ -62,4 +63,29 @@ pub fn human_seconds(seconds: i64) -> String {
         (0, m) => format!("{m}m"),
         (h, m) => format!("{h}h {m}m"),
     }
+}
+
+/// `text` as one line of at most `max` characters: control and format
+/// characters (escape sequences, line breaks that could forge a line,
+/// bidirectional overrides) and runs of white space become one space.
+pub fn one_line(text: &str, max: usize) -> String {
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_control() || c.is_whitespace() || is_format_control(c))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &line[..end]),
+        None => line,
+    }
+}
+
+/// Characters that change how text around them is shown without being
+/// seen: bidirectional overrides and isolates (U+202E turns the rest of a
+/// line around), marks, and zero-width joiners.
+pub fn is_format_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
 }

@@ -53,3 +53,18 @@ pub fn clear(cache: &Cache, profile: Option<&str>, verbose: bool) -> Result<Stri
     }
     Ok(out)
 }
+
+/// Removes the cached sessions of an IAM user's keys (before a change of
+/// keys): those stored for `profile` and every session made with its MFA
+/// device (its roles); how many went.
+pub fn forget_user(cache: &Cache, profile: &str, serial: Option<&str>) -> Result<usize> {
+    let mut removed = 0;
+    for (path, entry) in cache.entries() {
+        let Ok(entry) = entry else { continue };
+        if entry.profile == profile || Some(entry.mfa_serial.as_str()) == serial {
+            cache.remove(&path)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}

@@ -5,7 +5,7 @@
 
 use crate::cli::DoctorArgs;
 use crate::error::{Error, Result};
-use crate::profile::{Files, Plan, Request};
+use crate::profile::{Files, KeysAt, Plan, Request};
 use crate::session::cache::Cache;
 use crate::session::{self, Endpoint};
 use crate::settings::{Flags, Settings};
@@ -291,18 +291,38 @@ fn device_check(serial: &str) -> Check {
 }
 
 fn key_check(plan: &Plan) -> Check {
-    let id = &plan.user.access_key_id;
-    // An identifier, not a secret; enough of it to tell keys apart.
-    let shown = match (id.get(..4), id.get(id.len().saturating_sub(4)..)) {
-        (Some(head), Some(tail)) if id.len() > 8 => format!("{head}…{tail}"),
-        _ => id.clone(),
+    let profile = &plan.user.profile;
+    let (keys, place) = match &plan.user.keys {
+        KeysAt::Files(keys) => (std::borrow::Cow::Borrowed(keys), "in the AWS files"),
+        KeysAt::Keystore => match crate::keystore::read(profile) {
+            Ok(Some(keys)) => (std::borrow::Cow::Owned(keys), "in the keystore"),
+            Ok(None) => {
+                let error = crate::session::missing_keys(profile);
+                return check(
+                    "access key",
+                    Status::Fail,
+                    error.to_string(),
+                    error.hint().map(str::to_owned),
+                );
+            }
+            Err(error) => {
+                return check(
+                    "access key",
+                    Status::Fail,
+                    error.to_string(),
+                    error.hint().map(str::to_owned),
+                );
+            }
+        },
     };
+    let id = &keys.access_key_id;
+    let shown = super::add::shown_key_id(id);
     let of = format!("profile '{}'", plan.user.profile);
     if id.starts_with("AKIA") {
         check(
             "access key",
             Status::Ok,
-            format!("{of}: {shown}, a long-term key"),
+            format!("{of}: {shown}, a long-term key, {place}"),
             None,
         )
     } else if id.starts_with("ASIA") {

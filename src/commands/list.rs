@@ -1,10 +1,10 @@
 //! `awsmfa list`: the profiles awsmfa can use (IAM users, and roles with the
 //! chain down to their user), each with its MFA device and the time left on
-//! its cached session. No secrets.
+//! its cached session, and where its long-term keys live. No secrets.
 
 use crate::cli::ListArgs;
 use crate::error::{Error, Result};
-use crate::profile::{Files, Plan, Request};
+use crate::profile::{Files, KeysAt, Plan, Request};
 use crate::session::cache::Cache;
 use std::time::SystemTime;
 
@@ -43,6 +43,14 @@ impl Row {
         let mut chain = vec!["role".to_owned()];
         chain.extend(self.sources());
         chain.join(" ← ")
+    }
+
+    /// Where the user's long-term keys live (the keystore is not read).
+    fn keys(&self) -> &'static str {
+        match self.plan.user.keys {
+            KeysAt::Files(_) => "file",
+            KeysAt::Keystore => "keystore",
+        }
     }
 
     /// The profiles a role stands on, nearest first, down to the user.
@@ -99,6 +107,7 @@ pub fn list(
                     "sources": row.sources(),
                     "role_arn": row.plan.roles.last().map(|role| role.arn.as_str()),
                     "mfa_serial": row.plan.mfa.serial,
+                    "keys": row.keys(),
                     "seconds_left": row.left,
                 })
             })
@@ -122,11 +131,15 @@ pub fn list(
                 row.plan.profile.clone(),
                 row.kind(),
                 row.plan.mfa.serial.clone(),
+                row.keys().to_owned(),
                 row.left.map_or("-".to_owned(), crate::human_seconds),
             ]
         })
         .collect();
-    let mut out = super::status::table(&["PROFILE", "KIND", "MFA DEVICE", "SESSION"], &table);
+    let mut out = super::status::table(
+        &["PROFILE", "KIND", "MFA DEVICE", "KEYS", "SESSION"],
+        &table,
+    );
     if !unusable.is_empty() {
         out.push_str(&format!(
             "not usable: {} (awsmfa exec --profile NAME says why)\n",

@@ -2,6 +2,7 @@
 //! settings, dispatches to the command's own file, and turns an error into
 //! one line on stderr and an exit status.
 
+mod add;
 mod clear;
 pub mod completions;
 mod credential_process;
@@ -10,6 +11,7 @@ mod exec;
 pub mod export;
 pub mod list;
 pub mod login;
+mod remove;
 pub mod status;
 
 use crate::cli::{Cli, Command, SessionArgs};
@@ -47,6 +49,8 @@ fn run(command: Command) -> Result<()> {
         Command::Login(args) => login::run(&args),
         Command::Doctor(args) => doctor::run(&args),
         Command::List(args) => list::run(&args),
+        Command::Add(args) => add::run(&args),
+        Command::Remove(args) => remove::run(&args),
         Command::Completions(args) => completions::run(&args),
     }
 }

@@ -2,6 +2,7 @@
 //! whose long-term keys start everything, and the roles assumed on top of it.
 //! `reader` reads the files; `resolve` follows a profile through them.
 
+pub mod edit;
 mod reader;
 mod resolve;
 #[cfg(test)]
@@ -10,6 +11,6 @@ mod tests;
 pub use reader::Files;
 pub(crate) use reader::{Line, classify, read_file};
 pub use resolve::{
-    CHAINED_ROLE_MAX, MAX_CHAIN, Mfa, Plan, ROLE_DURATION, Request, Role, SESSION_DURATION, User,
-    is_mfa_serial,
+    CHAINED_ROLE_MAX, KeysAt, LongTermKeys, MAX_CHAIN, Mfa, Plan, ROLE_DURATION, Request, Role,
+    SESSION_DURATION, User, is_mfa_serial,
 };

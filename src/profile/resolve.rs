@@ -44,10 +44,38 @@ pub struct Plan {
 #[derive(Debug)]
 pub struct User {
     pub profile: String,
-    pub access_key_id: String,
-    pub secret_access_key: Secret,
+    pub keys: KeysAt,
     /// Seconds for GetSessionToken.
     pub duration: u64,
+}
+
+/// An IAM user's access key pair.
+#[derive(Clone, Debug)]
+pub struct LongTermKeys {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+}
+
+/// Where a user profile's long-term keys live.
+#[derive(Debug)]
+pub enum KeysAt {
+    /// In the AWS files.
+    Files(LongTermKeys),
+    /// Not in the files: in the keystore entry of the profile
+    /// (`awsmfa add`), read only when STS must be called.
+    Keystore,
+}
+
+impl User {
+    /// What identifies the keys in a cache key, without reading the
+    /// keystore: the key id from the files, else the keystore entry's name
+    /// (`awsmfa add`, `rotate` and `remove` clear its sessions).
+    pub fn key_identity(&self) -> String {
+        match &self.keys {
+            KeysAt::Files(keys) => keys.access_key_id.clone(),
+            KeysAt::Keystore => format!("keystore:{}", self.profile),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -110,22 +138,38 @@ impl Files {
         } else {
             format!("profile '{user_name}' (source of '{}')", request.profile)
         };
-        let (Some(access_key_id), Some(secret)) = (
+        let serial = self.setting(&chain, "mfa_serial");
+        let keys = match (
             self.get(user_name, "aws_access_key_id"),
             self.get(user_name, "aws_secret_access_key"),
-        ) else {
-            if let Some(error) = self.other_kind(user_name, &of) {
-                return Err(error);
+        ) {
+            (Some(access_key_id), Some(secret)) => KeysAt::Files(LongTermKeys {
+                access_key_id: access_key_id.to_owned(),
+                secret_access_key: Secret::new(secret),
+            }),
+            _ => {
+                if let Some(error) = self.other_kind(user_name, &of) {
+                    return Err(error);
+                }
+                // A user profile with its device but no keys in the files:
+                // they are in the keystore (or `awsmfa add` says they are not).
+                let partial = self.get(user_name, "aws_access_key_id").is_some()
+                    || self.get(user_name, "aws_secret_access_key").is_some();
+                if serial.is_none() || partial {
+                    return Err(Error::config_with_hint(
+                        format!(
+                            "{of} has no long-term keys (aws_access_key_id and aws_secret_access_key)"
+                        ),
+                        format!(
+                            "add them to [{user_name}] in {}, or store them in the keystore: \
+                             awsmfa add --profile {user_name}",
+                            self.credentials.display()
+                        ),
+                    ));
+                }
+                KeysAt::Keystore
             }
-            return Err(Error::config_with_hint(
-                format!("{of} has no long-term keys (aws_access_key_id and aws_secret_access_key)"),
-                format!(
-                    "add them to [{user_name}] in {}",
-                    self.credentials.display()
-                ),
-            ));
         };
-        let serial = self.setting(&chain, "mfa_serial");
         if let Some((profile, serial)) = serial
             && !is_mfa_serial(serial)
         {
@@ -209,8 +253,7 @@ impl Files {
                 .or_else(|| first("region").map(str::to_owned)),
             user: User {
                 profile: user_name.to_owned(),
-                access_key_id: access_key_id.to_owned(),
-                secret_access_key: Secret::new(secret),
+                keys,
                 duration: user_duration,
             },
             mfa: Mfa {

@@ -3,6 +3,14 @@
 use super::*;
 use crate::settings::is_region;
 
+/// The keys a plan found in the files.
+fn file_keys(plan: &Plan) -> &LongTermKeys {
+    match &plan.user.keys {
+        KeysAt::Files(keys) => keys,
+        KeysAt::Keystore => panic!("no keys in the files"),
+    }
+}
+
 fn request(profile: &str) -> Request {
     Request {
         profile: profile.to_owned(),
@@ -22,8 +30,8 @@ fn user_profile_from_both_files() {
     )
     .unwrap();
     let plan = files.resolve(&request("alice")).unwrap();
-    assert_eq!(plan.user.access_key_id, "AKIAALICE");
-    assert_eq!(plan.user.secret_access_key.expose(), "s3cret");
+    assert_eq!(file_keys(&plan).access_key_id, "AKIAALICE");
+    assert_eq!(file_keys(&plan).secret_access_key.expose(), "s3cret");
     assert_eq!(plan.mfa.serial, "arn:aws:iam::123456789012:mfa/alice");
     assert_eq!(plan.region.as_deref(), Some("eu-west-1"));
     // `;` and `#` inside a value are part of it, as the AWS CLI reads it.
@@ -43,7 +51,7 @@ fn credentials_file_wins_and_sections_merge() {
     )
     .unwrap();
     let plan = files.resolve(&request("default")).unwrap();
-    assert_eq!(plan.user.access_key_id, "FROMCREDS");
+    assert_eq!(file_keys(&plan).access_key_id, "FROMCREDS");
     assert_eq!(plan.region.as_deref(), Some("us-west-2"));
 }
 
@@ -355,7 +363,7 @@ proptest::proptest! {
             let plan = plan.unwrap();
             let (device, duration, _) = &users[*user];
             proptest::prop_assert_eq!(&plan.user.profile, &format!("user{user}"));
-            proptest::prop_assert_eq!(&plan.user.access_key_id, &format!("AKIA{user:016}"));
+            proptest::prop_assert_eq!(&file_keys(&plan).access_key_id, &format!("AKIA{user:016}"));
             proptest::prop_assert_eq!(&plan.mfa.serial, &format!("arn:aws:iam::123456789012:mfa/{device}"));
             proptest::prop_assert_eq!(plan.user.duration, duration.unwrap_or(43_200));
             for role in &plan.roles {

@@ -8,11 +8,11 @@ mod setup;
 mod sts;
 
 pub use setup::Setup;
-pub use sts::{Answer, Endpoint, fetch};
+pub use sts::{Answer, Endpoint, Identity, Signer, fetch, get_caller_identity};
 
 use crate::error::{Error, Result};
 use crate::mfa::{self, MfaCode, Source};
-use crate::profile::{Plan, Role};
+use crate::profile::{KeysAt, LongTermKeys, Plan, Role};
 use crate::secret::Secret;
 use cache::{Cache, Entry, Kind, SessionKey};
 use serde::{Deserialize, Serialize};
@@ -91,13 +91,37 @@ pub fn usable(
     credentials.seconds_left(now) >= min_ttl(asked, duration) as i64
 }
 
+/// SigV4 signing with an IAM user's keys.
+fn signer(keys: &LongTermKeys) -> sts::Signer<'_> {
+    sts::Signer {
+        access_key_id: &keys.access_key_id,
+        secret_access_key: &keys.secret_access_key,
+        session_token: None,
+    }
+}
+
+/// A user profile with no keys in the files and none in the keystore.
+pub fn missing_keys(profile: &str) -> Error {
+    Error::config_with_hint(
+        format!(
+            "profile '{profile}' has no long-term keys: none in the AWS files, and none in {}",
+            crate::keystore::NAME
+        ),
+        format!(
+            "store them with: awsmfa add --profile {profile} (or add aws_access_key_id and \
+             aws_secret_access_key to [{profile}] in ~/.aws/credentials)"
+        ),
+    )
+}
+
 /// The cache key of each level: the user's session, then each role outward.
 pub fn keys(plan: &Plan) -> Vec<SessionKey> {
     let user = &plan.user;
+    let identity = user.key_identity();
     let duration = user.duration.to_string();
     let mut keys = vec![SessionKey::new(
         Kind::Session,
-        &[&user.access_key_id, &plan.mfa.serial, &duration],
+        &[&identity, &plan.mfa.serial, &duration],
     )];
     let direct = plan.direct_role();
     for role in &plan.roles {
@@ -109,7 +133,7 @@ pub fn keys(plan: &Plan) -> Vec<SessionKey> {
             &[
                 if direct { "direct" } else { "chained" },
                 &parent,
-                &user.access_key_id,
+                &identity,
                 &plan.mfa.serial,
                 &role.arn,
                 role.external_id.as_deref().unwrap_or(""),
@@ -245,6 +269,7 @@ impl Run<'_> {
 
     fn new_user_session(&self) -> Result<Credentials> {
         let user = &self.plan.user;
+        let keys = self.long_term_keys()?;
         self.with_code(&user.profile, |code| {
             self.say(&format!(
                 "profile '{}': calling STS GetSessionToken at {}",
@@ -253,7 +278,7 @@ impl Run<'_> {
             ));
             sts::get_session_token(
                 &self.options.endpoint,
-                self.long_term_signer(),
+                signer(&keys),
                 &self.plan.mfa.serial,
                 code,
                 user.duration,
@@ -297,6 +322,7 @@ impl Run<'_> {
                 role.profile,
                 crate::human_seconds(role.duration as i64)
             ));
+            let keys = self.long_term_keys()?;
             return self.with_code(&role.profile, |code| {
                 self.say(&format!(
                     "profile '{}': calling STS AssumeRole with MFA at {}",
@@ -304,7 +330,7 @@ impl Run<'_> {
                     endpoint.describe()
                 ));
                 let call = call(role, session_name, Some((&self.plan.mfa.serial, code)));
-                sts::assume_role(endpoint, self.long_term_signer(), &call)
+                sts::assume_role(endpoint, signer(&keys), &call)
             });
         }
         let parent = self.level(level - 1, false)?;
@@ -321,11 +347,23 @@ impl Run<'_> {
         sts::assume_role(endpoint, signer, &call(role, session_name, None))
     }
 
-    fn long_term_signer(&self) -> sts::Signer<'_> {
-        sts::Signer {
-            access_key_id: &self.plan.user.access_key_id,
-            secret_access_key: &self.plan.user.secret_access_key,
-            session_token: None,
+    /// The user's long-term keys: from the files, or from the keystore,
+    /// read now, before a code is asked for (a locked keystore must not
+    /// spend one).
+    fn long_term_keys(&self) -> Result<std::borrow::Cow<'_, LongTermKeys>> {
+        let user = &self.plan.user;
+        match &user.keys {
+            KeysAt::Files(keys) => Ok(std::borrow::Cow::Borrowed(keys)),
+            KeysAt::Keystore => {
+                self.say(&format!(
+                    "profile '{}': reading the long-term keys from {}",
+                    user.profile,
+                    crate::keystore::NAME
+                ));
+                crate::keystore::read(&user.profile)?
+                    .map(std::borrow::Cow::Owned)
+                    .ok_or_else(|| missing_keys(&user.profile))
+            }
         }
     }
 

@@ -365,3 +365,22 @@ impl Endpoint {
         )
     }
 }
+
+/// Who a key pair belongs to (GetCallerIdentity: needs no code).
+pub struct Identity {
+    pub arn: String,
+    pub account: String,
+}
+
+/// GetCallerIdentity signed with `signer`: whether the keys work, and whose.
+pub fn get_caller_identity(endpoint: &Endpoint, signer: Signer<'_>) -> Result<Identity> {
+    let mut scrub = Scrub(vec![signer.secret_access_key.expose()]);
+    scrub.0.extend(signer.session_token.map(Secret::expose));
+    let client = client(endpoint, &signer);
+    let output = block_on(client.get_caller_identity().send())?
+        .map_err(|e| error(e, "GetCallerIdentity", "", endpoint, &scrub))?;
+    Ok(Identity {
+        arn: scrub.apply(output.arn().unwrap_or_default()),
+        account: scrub.apply(output.account().unwrap_or_default()),
+    })
+}

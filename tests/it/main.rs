@@ -17,6 +17,7 @@ mod doctor;
 mod exec;
 mod first_minutes;
 mod hardening;
+mod keystore;
 mod login;
 mod man;
 mod moto;

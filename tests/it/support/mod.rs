@@ -4,6 +4,7 @@
 //! reaches its stderr.
 #![allow(dead_code, unused_imports)]
 
+pub mod keyring;
 pub mod signin;
 pub mod sts;
 

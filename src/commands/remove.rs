@@ -1,0 +1,101 @@
+//! `awsmfa remove`: a profile's keys out of the OS keystore (or back into
+//! the credentials file with `--to-file`), and its cached sessions with them.
+
+use super::add::{KEY_SETTINGS, keys_in_files};
+use crate::cli::RemoveArgs;
+use crate::error::{Error, Result};
+use crate::keystore;
+use crate::profile::Files;
+use crate::profile::edit::{edit_profile, rewrite};
+use crate::profile::read_file;
+use crate::session::cache::Cache;
+use crate::settings::{Flags, Settings};
+
+pub fn run(args: &RemoveArgs) -> Result<()> {
+    let settings = Settings::from_process(&Flags {
+        profile: args.profile.clone(),
+        ..Flags::default()
+    })?;
+    let profile = settings.profile.as_str();
+    let files = Files::load(&settings.config_file, &settings.credentials_file)?;
+    let Some(keys) = keystore::read(profile)? else {
+        let names = files.names();
+        let hint = match names
+            .iter()
+            .find(|n| strsim::jaro_winkler(profile, n) > 0.8)
+        {
+            Some(near) => {
+                format!("did you mean '{near}'? 'awsmfa list' shows where each profile's keys live")
+            }
+            None => "'awsmfa list' shows where each profile's keys live".to_owned(),
+        };
+        return Err(Error::config_with_hint(
+            format!("profile '{profile}' has no keys in {}", keystore::NAME),
+            hint,
+        ));
+    };
+    if args.to_file && keys_in_files(&files, profile).is_some() {
+        return Err(Error::config(format!(
+            "profile '{profile}' already has keys in {}; nothing was changed",
+            files.credentials.display()
+        )));
+    }
+    if !args.force {
+        let mut tty = crate::sys::Terminal::open().ok_or_else(|| {
+            Error::config_with_hint(
+                "there is no terminal to confirm on",
+                "pass --force to delete without asking",
+            )
+        })?;
+        let what = if args.to_file {
+            format!(
+                "Move the keys of profile '{profile}' to {}? [y/N] ",
+                files.credentials.display()
+            )
+        } else {
+            format!(
+                "Delete the keys of profile '{profile}' ({}) from {}? They cannot be recovered. [y/N] ",
+                super::add::shown_key_id(&keys.access_key_id),
+                keystore::NAME
+            )
+        };
+        let answer = tty.prompt(&what)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES") {
+            return Err(Error::config("nothing was deleted"));
+        }
+    }
+    let mut out = String::new();
+    if args.to_file {
+        let text = read_file(&files.credentials)?.unwrap_or_default();
+        let [id, secret] = KEY_SETTINGS;
+        let edited = edit_profile(
+            &text,
+            false,
+            profile,
+            &[
+                (id, Some(&keys.access_key_id)),
+                (secret, Some(keys.secret_access_key.expose())),
+            ],
+        );
+        rewrite(&files.credentials, &edited)?;
+        out.push_str(&format!(
+            "wrote the keys of profile '{profile}' to {}\n",
+            files.credentials.display()
+        ));
+    }
+    keystore::delete(profile)?;
+    out.push_str(&format!(
+        "deleted the keys of profile '{profile}' from {}\n",
+        keystore::NAME
+    ));
+    let cache = Cache::new(&settings)?;
+    let serial = files.setting_of(profile, "mfa_serial");
+    let forgotten = super::clear::forget_user(&cache, profile, serial)?;
+    if forgotten > 0 {
+        out.push_str(&format!(
+            "removed {forgotten} cached session{}\n",
+            if forgotten == 1 { "" } else { "s" }
+        ));
+    }
+    super::print(out.as_bytes())
+}
