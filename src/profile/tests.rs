@@ -372,3 +372,24 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_user_profile_without_keys_in_the_files_takes_them_from_the_keystore() {
+    let config = "[profile work]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\n\
+                  [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = work\n\
+                  [profile bare]\nregion = eu-west-1\n";
+    let files = Files::from_texts(config, "[half]\naws_access_key_id = AKIAHALF\n").unwrap();
+    for profile in ["work", "admin"] {
+        let plan = files.resolve(&request(profile)).unwrap();
+        assert!(matches!(plan.user.keys, KeysAt::Keystore), "{profile}");
+        assert_eq!(plan.user.key_identity(), "keystore:work");
+    }
+    // Neither keys nor a device, or half a key pair: not a keystore profile.
+    for profile in ["bare", "half"] {
+        let error = files.resolve(&request(profile)).unwrap_err();
+        assert!(
+            error.to_string().contains("has no long-term keys"),
+            "{error}"
+        );
+    }
+}

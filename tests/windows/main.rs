@@ -477,3 +477,38 @@ fn files_and_cache_live_where_windows_users_expect_them() {
         .collect();
     assert_eq!(cached.len(), 1);
 }
+
+#[test]
+fn keys_in_the_credential_manager_serve_a_run() {
+    let world = World::new();
+    std::fs::write(world.path("credentials"), "").unwrap();
+    let mut add = world.command(&["add", "--env"]);
+    add.env("AWS_ACCESS_KEY_ID", ALICE_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET);
+    let added = run(add);
+    added.ok();
+    assert!(
+        added.stdout.contains("Credential Manager"),
+        "{}",
+        added.stdout
+    );
+    let listed = world.run(&["list"]);
+    assert!(listed.stdout.contains("keystore"), "{}", listed.stdout);
+    let exec = world.run(&["exec", "--token-code", &code(), "--", "cmd", "/C", "set"]);
+    exec.ok();
+    assert!(variable(&exec.stdout, "AWS_ACCESS_KEY_ID").is_some_and(|k| k.starts_with("ASIA")));
+    assert_eq!(world.sts.signers("GetSessionToken"), [ALICE_KEY]);
+    world.run(&["remove", "--force"]).ok();
+    world
+        .run(&[
+            "exec",
+            "--refresh",
+            "--token-code",
+            &code(),
+            "--",
+            "cmd",
+            "/C",
+            "exit 0",
+        ])
+        .fails_with(125, "has no long-term keys");
+}
