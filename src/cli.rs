@@ -94,6 +94,17 @@ it."
     Add(AddArgs),
     /// Delete a profile's keys from the OS keystore, and its cached sessions
     Remove(RemoveArgs),
+    /// Replace the IAM user's access key with a new one, on the MFA session
+    #[command(
+        long_about = "Replaces the IAM user's access key, as security teams require every 90 days: \
+on the profile's MFA session (cached, or a code), IAM CreateAccessKey; a wait until the new key \
+works (IAM is eventually consistent, up to 30 s); the new key stored where the old one lived (the \
+credentials file, rewritten in one step with every other line kept, or the keystore); IAM \
+DeleteAccessKey of the old key, and its cached sessions removed. A failure at any step leaves a \
+working key stored and says what is left to do. No secret is printed. The IAM endpoint is \
+AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else the partition's global one."
+    )]
+    Rotate(SessionArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }

@@ -68,7 +68,11 @@ pub const VARS: &[Var] = &[
     ),
     var(
         "AWS_ENDPOINT_URL",
-        "Every service's endpoint: STS's, when AWS_ENDPOINT_URL_STS is not set.",
+        "Every service's endpoint: STS's and IAM's, when their own variable is not set.",
+    ),
+    var(
+        "AWS_ENDPOINT_URL_IAM",
+        "The IAM endpoint for rotate, instead of the partition's global one.",
     ),
     var(
         "AWS_ENDPOINT_URL_SIGNIN",
@@ -99,6 +103,10 @@ pub const VARS: &[Var] = &[
         "AWSMFA_PROCESS_TIMEOUT",
         "How long mfa_process may take before it is killed (default 60 s).",
     ),
+    var(
+        "AWSMFA_ROTATE_WAIT",
+        "How long rotate waits for IAM to serve a new access key (default 30 s).",
+    ),
     var("HOME", "Where ~/.aws is (Unix)."),
     var(
         "XDG_CACHE_HOME",
@@ -124,6 +132,8 @@ pub const DEFAULT_MIN_TTL: u64 = 15 * 60;
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 /// How long `mfa_process` may take (it may wait for a touch of a security key).
 pub const DEFAULT_PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long IAM may take to serve a new key everywhere (eventual consistency).
+pub const DEFAULT_ROTATE_WAIT: Duration = Duration::from_secs(30);
 
 /// Seconds as a bare number, or a duration such as `15m`, `1h`, `1h30m`.
 pub fn parse_seconds(value: &str) -> std::result::Result<u64, String> {
@@ -178,8 +188,11 @@ pub struct Settings {
     pub cache_dir: Option<PathBuf>,
     pub lock_timeout: Duration,
     pub process_timeout: Duration,
+    pub rotate_wait: Duration,
     /// `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL`.
     pub sts_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_IAM`, else `AWS_ENDPOINT_URL`.
+    pub iam_url: Option<String>,
     pub signin_url: Option<String>,
     pub browser: Option<String>,
     pub home: Option<PathBuf>,
@@ -231,6 +244,8 @@ impl Settings {
             seconds("AWSMFA_LOCK_TIMEOUT").map_or(DEFAULT_LOCK_TIMEOUT, Duration::from_secs);
         let process_timeout =
             seconds("AWSMFA_PROCESS_TIMEOUT").map_or(DEFAULT_PROCESS_TIMEOUT, Duration::from_secs);
+        let rotate_wait =
+            seconds("AWSMFA_ROTATE_WAIT").map_or(DEFAULT_ROTATE_WAIT, Duration::from_secs);
         let profile = flags
             .profile
             .clone()
@@ -314,7 +329,9 @@ impl Settings {
             }),
             lock_timeout,
             process_timeout,
+            rotate_wait,
             sts_url: set("AWS_ENDPOINT_URL_STS").or_else(|| set("AWS_ENDPOINT_URL")),
+            iam_url: set("AWS_ENDPOINT_URL_IAM").or_else(|| set("AWS_ENDPOINT_URL")),
             signin_url: set("AWS_ENDPOINT_URL_SIGNIN"),
             browser: env("BROWSER").filter(|b| !b.trim().is_empty()),
             home,

@@ -12,6 +12,7 @@ pub mod export;
 pub mod list;
 pub mod login;
 mod remove;
+mod rotate;
 pub mod status;
 
 use crate::cli::{Cli, Command, SessionArgs};
@@ -51,6 +52,7 @@ fn run(command: Command) -> Result<()> {
         Command::List(args) => list::run(&args),
         Command::Add(args) => add::run(&args),
         Command::Remove(args) => remove::run(&args),
+        Command::Rotate(args) => rotate::run(&args),
         Command::Completions(args) => completions::run(&args),
     }
 }

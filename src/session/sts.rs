@@ -9,6 +9,7 @@ use aws_sdk_sts::config::retry::RetryConfig;
 use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use std::time::Duration;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -309,11 +310,21 @@ pub fn fetch(
     within: Duration,
     error: fn(String) -> Error,
 ) -> Result<Answer> {
+    let request = HttpRequest::get(url)
+        .map_err(|_| error(format!("cannot reach {what}: the URL is not valid")))?;
+    send(request, what, within, error)
+}
+
+/// Sends `request` as `fetch` does (a signed IAM call, say).
+pub fn send(
+    request: HttpRequest,
+    what: &str,
+    within: Duration,
+    error: fn(String) -> Error,
+) -> Result<Answer> {
     use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
     use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
-    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
     let failed = |why: String| error(format!("cannot reach {what}: {why}"));
-    let request = HttpRequest::get(url).map_err(|_| failed("the URL is not valid".into()))?;
     let settings = HttpConnectorSettings::builder()
         .connect_timeout(CONNECT_TIMEOUT.min(within))
         .read_timeout(ATTEMPT_TIMEOUT.min(within))

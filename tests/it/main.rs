@@ -25,6 +25,7 @@ mod no_imds;
 mod parallel;
 mod prompt;
 mod roles;
+mod rotate;
 mod server;
 mod settings;
 mod sts_faults;

@@ -72,6 +72,8 @@ struct Identity {
     temporary: bool,
     mfa: bool,
     expires: u64,
+    /// A new access key works only from then on (IAM is eventually consistent).
+    usable_from: Option<std::time::Instant>,
 }
 
 struct Role {
@@ -96,6 +98,11 @@ struct State {
     role_lifetime: Option<u64>,
     /// Seconds the stand-in's clock (its `Date` header) is ahead of ours.
     clock_skew: i64,
+    /// IAM: how long a new access key takes to work; whether
+    /// DeleteAccessKey is refused; actions answered only after a pause.
+    key_delay: Duration,
+    refuse_key_deletion: bool,
+    slow_actions: HashMap<String, Duration>,
 }
 
 #[derive(Clone)]
@@ -120,6 +127,7 @@ impl Sts {
                 temporary: false,
                 mfa: false,
                 expires: u64::MAX,
+                usable_from: None,
             },
         );
         let state = Arc::new(Mutex::new(State {
@@ -137,6 +145,9 @@ impl Sts {
             session_lifetime: None,
             role_lifetime: None,
             clock_skew: 0,
+            key_delay: Duration::ZERO,
+            refuse_key_deletion: false,
+            slow_actions: HashMap::new(),
         }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -155,6 +166,35 @@ impl Sts {
         identity.secret = secret.to_owned();
         s.identities.insert(key.to_owned(), identity);
         s.serials.insert(key.to_owned(), ALICE_SERIAL.to_owned());
+    }
+
+    /// IAM: new access keys work only `delay` after CreateAccessKey.
+    pub fn set_key_delay(&self, delay: Duration) {
+        self.state.lock().unwrap().key_delay = delay;
+    }
+
+    /// IAM: DeleteAccessKey is denied, as by a policy.
+    pub fn refuse_key_deletion(&self) {
+        self.state.lock().unwrap().refuse_key_deletion = true;
+    }
+
+    /// Answers `action` only after `pause`.
+    pub fn slow_action(&self, action: &str, pause: Duration) {
+        let mut s = self.state.lock().unwrap();
+        s.slow_actions.insert(action.to_owned(), pause);
+    }
+
+    /// IAM: the long-term access keys of the user `arn`, sorted.
+    pub fn access_keys(&self, arn: &str) -> Vec<String> {
+        let s = self.state.lock().unwrap();
+        let mut keys: Vec<String> = s
+            .identities
+            .iter()
+            .filter(|(_, identity)| !identity.temporary && identity.arn == arn)
+            .map(|(key, _)| key.clone())
+            .collect();
+        keys.sort();
+        keys
     }
 
     /// Makes a role assumable by alice's MFA sessions.
@@ -370,6 +410,10 @@ fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> Op
 fn handle(request: &Request, state: &Mutex<State>) -> (u16, String) {
     let params = form(&String::from_utf8_lossy(&request.body));
     let action = params.get("Action").cloned().unwrap_or_default();
+    let pause = state.lock().unwrap().slow_actions.get(&action).copied();
+    if let Some(pause) = pause {
+        std::thread::sleep(pause);
+    }
     let mut s = state.lock().unwrap();
     let signer = match authenticate(request, &s) {
         Ok(signer) => signer,
@@ -386,6 +430,9 @@ fn handle(request: &Request, state: &Mutex<State>) -> (u16, String) {
         ),
         "GetSessionToken" => get_session_token(&mut s, &key, &identity, &params),
         "AssumeRole" => assume_role(&mut s, &key, &identity, &params),
+        "ListAccessKeys" | "CreateAccessKey" | "DeleteAccessKey" => {
+            iam(&mut s, &action, &identity, &params)
+        }
         _ => error(400, "InvalidAction", "Could not find operation"),
     }
 }
@@ -548,6 +595,7 @@ fn issue(s: &mut State, arn: String, user_id: String, duration: u64) -> String {
             temporary: true,
             mfa: true,
             expires,
+            usable_from: None,
         },
     );
     let expiration = rfc3339(expires, s.fraction_digits);
@@ -610,6 +658,15 @@ fn authenticate(request: &Request, s: &State) -> Result<(String, Identity), (u16
         );
     };
     if identity.token.as_deref() != request.header("x-amz-security-token") {
+        return denied(
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        );
+    }
+    if identity
+        .usable_from
+        .is_some_and(|from| std::time::Instant::now() < from)
+    {
         return denied(
             "InvalidClientTokenId",
             "The security token included in the request is invalid.",
@@ -741,4 +798,110 @@ pub fn rfc3339(unix: u64, digits: usize) -> String {
         secs % 3600 / 60,
         secs % 60
     )
+}
+
+/// IAM's access key calls, for the user the caller is, refused without an
+/// MFA session (the usual "deny unless aws:MultiFactorAuthPresent"), with
+/// IAM's limit of two keys per user.
+fn iam(
+    s: &mut State,
+    action: &str,
+    caller: &Identity,
+    params: &HashMap<String, String>,
+) -> (u16, String) {
+    if !(caller.temporary && caller.mfa && caller.arn.contains(":user/")) {
+        return error(
+            403,
+            "AccessDenied",
+            &format!(
+                "User: {} is not authorized to perform: iam:{action} with an explicit deny in an \
+                 identity-based policy",
+                caller.arn
+            ),
+        );
+    }
+    let user = caller.arn.clone();
+    let mut keys: Vec<String> = s
+        .identities
+        .iter()
+        .filter(|(_, identity)| !identity.temporary && identity.arn == user)
+        .map(|(key, _)| key.clone())
+        .collect();
+    keys.sort();
+    let name = user.rsplit('/').next().unwrap_or("").to_owned();
+    let respond = |action: &str, result: String| {
+        (
+            200,
+            format!(
+                "<{action}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7</RequestId></ResponseMetadata></{action}Response>"
+            ),
+        )
+    };
+    match action {
+        "ListAccessKeys" => {
+            let members: String = keys
+                .iter()
+                .map(|key| {
+                    format!(
+                        "<member><UserName>{name}</UserName><AccessKeyId>{key}</AccessKeyId><Status>Active</Status><CreateDate>2026-01-01T00:00:00Z</CreateDate></member>"
+                    )
+                })
+                .collect();
+            respond(
+                action,
+                format!(
+                    "<AccessKeyMetadata>{members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>"
+                ),
+            )
+        }
+        "CreateAccessKey" => {
+            if keys.len() >= 2 {
+                return error(
+                    409,
+                    "LimitExceeded",
+                    "Cannot exceed quota for AccessKeysPerUser: 2",
+                );
+            }
+            s.issued += 1;
+            let key = format!("AKIANEWKEY{:010}", s.issued);
+            let secret = format!("newLongTermSecret{}/{}", s.issued, "k".repeat(20));
+            let mut identity = caller.clone();
+            identity.secret = secret.clone();
+            identity.token = None;
+            identity.temporary = false;
+            identity.mfa = false;
+            identity.expires = u64::MAX;
+            identity.usable_from = Some(std::time::Instant::now() + s.key_delay);
+            s.identities.insert(key.clone(), identity);
+            if let Some(serial) = s.serials.get(ALICE_KEY).cloned() {
+                s.serials.insert(key.clone(), serial);
+            }
+            respond(
+                action,
+                format!(
+                    "<AccessKey><UserName>{name}</UserName><AccessKeyId>{key}</AccessKeyId><Status>Active</Status><SecretAccessKey>{secret}</SecretAccessKey><CreateDate>2026-12-01T00:00:00Z</CreateDate></AccessKey>"
+                ),
+            )
+        }
+        _ => {
+            let key = params.get("AccessKeyId").cloned().unwrap_or_default();
+            if s.refuse_key_deletion {
+                return error(
+                    403,
+                    "AccessDenied",
+                    &format!("User: {user} is not authorized to perform: iam:DeleteAccessKey"),
+                );
+            }
+            if !keys.contains(&key) {
+                return error(
+                    404,
+                    "NoSuchEntity",
+                    &format!("The Access Key with id {key} cannot be found."),
+                );
+            }
+            s.identities.remove(&key);
+            s.serials.remove(&key);
+            respond(action, String::new())
+        }
+    }
 }
