@@ -17,7 +17,7 @@ is not found. The other commands exit 0 on success and 1 on failure. Usage error
 
 Files: ~/.aws/config and ~/.aws/credentials (keys: mfa_serial, region, \
 duration_seconds, role_arn, source_profile, external_id, role_session_name, \
-mfa_process); the session cache in $AWSMFA_CACHE_DIR, else the platform cache \
+mfa_process, mfa_prompt); the session cache in $AWSMFA_CACHE_DIR, else the platform cache \
 folder + awsmfa (~/.cache/awsmfa on Linux).";
 
 /// The long help's closing text, with the variables of the settings' table.

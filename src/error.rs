@@ -17,11 +17,12 @@ pub enum Error {
     /// A code is needed and there is no source to get one from.
     #[error(
         "an MFA code is needed and there is no terminal to ask on: pass --token-code, \
-         set AWSMFA_TOKEN_CODE, or set mfa_process in the profile"
+         set AWSMFA_TOKEN_CODE, or set mfa_process or mfa_prompt (zenity, kdialog, ykman, …) \
+         in the profile"
     )]
     NoCodeSource,
-    /// The person at the prompt declined to give a code (Ctrl-C).
-    #[error("interrupted")]
+    /// The person asked declined to give a code (Ctrl-C, or a dialog's Cancel).
+    #[error("the MFA prompt was cancelled: no code was given")]
     PromptCancelled,
     /// A code that is not six digits.
     #[error("{0}")]

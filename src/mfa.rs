@@ -1,6 +1,7 @@
 //! The MFA code: from `--token-code`, `AWSMFA_TOKEN_CODE`, the profile's
-//! `mfa_process`, or a prompt on the controlling terminal — never stdin,
-//! which belongs to the command. A code is exactly six ASCII digits.
+//! `mfa_process`, or a prompt: on the controlling terminal (never stdin,
+//! which belongs to the command), in a desktop dialog, or from a YubiKey
+//! (`mfa_prompt`). A code is exactly six ASCII digits.
 
 use crate::error::{Error, Result};
 pub use crate::secret::MfaCode;
@@ -11,6 +12,53 @@ use std::time::{Duration, Instant};
 
 /// Tries at the terminal prompt.
 pub const TERMINAL_TRIES: u32 = 3;
+
+/// How to ask for a code (`mfa_prompt`, `AWSMFA_PROMPT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    Terminal,
+    Zenity,
+    Kdialog,
+    Osascript,
+    Wincredui,
+    Ykman,
+}
+
+impl Prompt {
+    pub const NAMES: &str = "terminal, zenity, kdialog, osascript, wincredui, ykman";
+
+    pub fn parse(text: &str) -> Option<Prompt> {
+        Some(match text.trim() {
+            "terminal" => Prompt::Terminal,
+            "zenity" => Prompt::Zenity,
+            "kdialog" => Prompt::Kdialog,
+            "osascript" => Prompt::Osascript,
+            "wincredui" => Prompt::Wincredui,
+            "ykman" => Prompt::Ykman,
+            _ => return None,
+        })
+    }
+
+    /// The program it runs.
+    pub fn program(self) -> &'static str {
+        match self {
+            Prompt::Terminal => "terminal",
+            Prompt::Zenity => "zenity",
+            Prompt::Kdialog => "kdialog",
+            Prompt::Osascript => "osascript",
+            Prompt::Wincredui => "wincredui",
+            Prompt::Ykman => "ykman",
+        }
+    }
+}
+
+/// What a prompt names: the profile and the device.
+pub struct Asking<'a> {
+    pub profile: &'a str,
+    pub serial: &'a str,
+    /// How long a program (`mfa_process`, a dialog, ykman) may take.
+    pub timeout: Duration,
+}
 
 /// Where the code comes from, the first that applies.
 pub enum Source {
@@ -24,14 +72,25 @@ pub enum Source {
     },
     /// The controlling terminal.
     Terminal(Terminal),
+    /// A desktop dialog (zenity, kdialog, osascript, wincredui), and what
+    /// the next one says before asking again.
+    Dialog {
+        prompt: Prompt,
+        note: Option<String>,
+    },
+    /// A YubiKey's OATH account named as the device.
+    Ykman,
 }
 
 impl Source {
     /// Picks the source. `given` is the code from the flag or the
-    /// environment, already checked.
+    /// environment, already checked; `prompt` the `mfa_prompt` asked for.
+    /// With none asked for and no terminal, a desktop session with zenity
+    /// or kdialog asks in a dialog.
     pub fn pick(
         given: Option<MfaCode>,
         process: Option<&str>,
+        prompt: Option<Prompt>,
         profile: &str,
         timeout: Duration,
     ) -> Result<Source> {
@@ -45,50 +104,169 @@ impl Source {
                 timeout,
             });
         }
-        Terminal::open()
-            .map(Source::Terminal)
-            .ok_or(Error::NoCodeSource)
+        let dialog = |prompt: Prompt| Source::Dialog { prompt, note: None };
+        match prompt {
+            Some(Prompt::Terminal) => Terminal::open()
+                .map(Source::Terminal)
+                .ok_or(Error::NoCodeSource),
+            None => Terminal::open()
+                .map(Source::Terminal)
+                .or_else(|| desktop_dialog().map(dialog))
+                .ok_or(Error::NoCodeSource),
+            Some(Prompt::Wincredui) if !cfg!(windows) => Err(Error::Mfa(
+                "mfa_prompt = wincredui works only on Windows".into(),
+            )),
+            Some(prompt) => {
+                let program = prompt.program();
+                if prompt != Prompt::Wincredui && which::which(program).is_err() {
+                    return Err(Error::Mfa(format!(
+                        "mfa_prompt = {program}, but {program} is not on PATH"
+                    )));
+                }
+                Ok(match prompt {
+                    Prompt::Ykman => Source::Ykman,
+                    prompt => dialog(prompt),
+                })
+            }
+        }
     }
 
     /// Whether a malformed or rejected code may be asked for again.
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, Source::Terminal(_))
+    pub fn asks_again(&self) -> bool {
+        matches!(self, Source::Terminal(_) | Source::Dialog { .. })
     }
 
     /// Reads one code.
-    pub fn read(&mut self, serial: &str) -> Result<MfaCode> {
+    pub fn read(&mut self, asking: &Asking<'_>) -> Result<MfaCode> {
+        let serial = asking.serial;
         match self {
             Source::Given(code) => Ok(code.clone()),
             Source::Process {
                 command,
                 profile,
                 timeout,
-            } => run_process(command, profile, *timeout),
+            } => {
+                let what = format!("mfa_process of profile '{profile}'");
+                let text = run_for_line(crate::sys::shell_command(command), &what, *timeout, true)?;
+                MfaCode::parse(&text, &what)
+            }
             Source::Terminal(tty) => {
                 let text = tty.prompt(&format!("MFA code for {serial}: "))?;
                 MfaCode::parse(&text, "the code typed")
             }
+            Source::Dialog { prompt, note } => {
+                let text = dialog(*prompt, asking, note.take())?;
+                MfaCode::parse(&text, "the code typed")
+            }
+            Source::Ykman => {
+                let mut command = std::process::Command::new("ykman");
+                command.args(["oath", "accounts", "code", "--single", serial]);
+                let what = format!("ykman (the YubiKey's OATH account {serial})");
+                let text = run_for_line(command, &what, asking.timeout, true)?;
+                MfaCode::parse(&text, &what)
+            }
         }
     }
 
-    /// Tells the person at the terminal what went wrong before asking again.
+    /// Tells the person asked what went wrong before asking again.
     pub fn say(&mut self, message: &str) {
-        if let Source::Terminal(tty) = self {
-            tty.say(&format!("awsmfa: {message}"));
+        match self {
+            Source::Terminal(tty) => tty.say(&format!("awsmfa: {message}")),
+            Source::Dialog { note, .. } => *note = Some(message.to_owned()),
+            _ => {}
         }
     }
 }
 
-/// Runs `mfa_process` (through the shell, `sys::shell_command`); its
-/// standard output is the code.
-/// A program that does not finish in time is killed: it must not hold the
-/// cache lock, and every waiting run, forever.
-fn run_process(command: &str, profile: &str, timeout: Duration) -> Result<MfaCode> {
-    let failed = |why: String| Error::Mfa(format!("mfa_process of profile '{profile}' {why}"));
-    let mut child = crate::sys::shell_command(command)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+/// A dialog program of the desktop session, where there is one.
+fn desktop_dialog() -> Option<Prompt> {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    if !(set("DISPLAY") || set("WAYLAND_DISPLAY")) {
+        return None;
+    }
+    [Prompt::Zenity, Prompt::Kdialog]
+        .into_iter()
+        .find(|prompt| which::which(prompt.program()).is_ok())
+}
+
+/// Asks in a dialog; the code comes back on the program's output, never
+/// through an argument. Cancel is a declined code.
+fn dialog(prompt: Prompt, asking: &Asking<'_>, note: Option<String>) -> Result<String> {
+    let mut text = format!(
+        "MFA code for profile '{}'\n{}",
+        asking.profile, asking.serial
+    );
+    if let Some(note) = note {
+        text = format!("{note}\n\n{text}");
+    }
+    let mut command = match prompt {
+        Prompt::Zenity => {
+            let mut command = std::process::Command::new("zenity");
+            // zenity reads its text as Pango markup.
+            let markup = text
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            command.args([
+                "--entry",
+                "--hide-text",
+                "--title",
+                "awsmfa",
+                "--text",
+                &markup,
+            ]);
+            command
+        }
+        Prompt::Kdialog => {
+            let mut command = std::process::Command::new("kdialog");
+            command.args(["--title", "awsmfa", "--password", &text]);
+            command
+        }
+        Prompt::Osascript => {
+            let quoted = text.replace('\\', "\\\\").replace('"', "\\\"");
+            let mut command = std::process::Command::new("osascript");
+            command.args([
+                "-e",
+                &format!(
+                    "display dialog \"{quoted}\" default answer \"\" with hidden answer with title \"awsmfa\""
+                ),
+                "-e",
+                "text returned of result",
+            ]);
+            command
+        }
+        #[cfg(windows)]
+        Prompt::Wincredui => {
+            return crate::sys::credential_dialog("awsmfa", &text)?.ok_or(Error::PromptCancelled);
+        }
+        _ => {
+            return Err(Error::Mfa(format!(
+                "mfa_prompt = {} is not a dialog here",
+                prompt.program()
+            )));
+        }
+    };
+    command.stderr(Stdio::null());
+    let what = prompt.program();
+    run_for_line(command, what, asking.timeout, false)
+}
+
+/// Runs a program that prints a code (`mfa_process`, ykman, a dialog) and
+/// reads its first line. A program that does not finish in time is killed:
+/// it must not hold the cache lock, and every waiting run, forever. A
+/// dialog's exit status 1 is its Cancel (`cancel_is_failure` false).
+fn run_for_line(
+    mut command: std::process::Command,
+    what: &str,
+    timeout: Duration,
+    cancel_is_failure: bool,
+) -> Result<String> {
+    let failed = |why: String| Error::Mfa(format!("{what} {why}"));
+    command.stdin(Stdio::null()).stdout(Stdio::piped());
+    if cancel_is_failure {
+        command.stderr(Stdio::inherit());
+    }
+    let mut child = command
         .spawn()
         .map_err(|e| failed(format!("cannot be run: {}", crate::io_reason(&e))))?;
     // The code is a line: read up to the first line break (a program it
@@ -125,6 +303,9 @@ fn run_process(command: &str, profile: &str, timeout: Duration) -> Result<MfaCod
             }
         }
     };
+    if !cancel_is_failure && status.code() == Some(1) {
+        return Err(Error::PromptCancelled);
+    }
     if !status.success() {
         return Err(failed(format!("failed ({status})")));
     }
@@ -132,10 +313,7 @@ fn run_process(command: &str, profile: &str, timeout: Duration) -> Result<MfaCod
     let text = receiver
         .recv_timeout(left.max(Duration::from_secs(1)))
         .map_err(|_| failed("printed no line".into()))?;
-    MfaCode::parse(
-        &String::from_utf8_lossy(&text),
-        &format!("mfa_process of profile '{profile}'"),
-    )
+    Ok(String::from_utf8_lossy(&text).into_owned())
 }
 
 #[cfg(test)]
@@ -153,15 +331,20 @@ mod tests {
     fn mfa_process_output_is_the_code() {
         let [prints, fails, other] = PROGRAMS;
         let timeout = Duration::from_secs(60);
-        let code = run_process(prints, "p", timeout).unwrap();
+        let run = |command: &str| {
+            let what = "mfa_process of profile 'p'";
+            run_for_line(crate::sys::shell_command(command), what, timeout, true)
+                .and_then(|text| MfaCode::parse(&text, what))
+        };
+        let code = run(prints).unwrap();
         assert_eq!(code.expose(), "654321");
-        let err = run_process(fails, "p", timeout).unwrap_err();
+        let err = run(fails).unwrap_err();
         assert!(
             err.to_string()
                 .contains("mfa_process of profile 'p' failed"),
             "{err}"
         );
-        let err = run_process(other, "p", timeout).unwrap_err();
+        let err = run(other).unwrap_err();
         assert!(
             !err.to_string().contains("nope"),
             "never repeats the output: {err}"

@@ -100,6 +100,11 @@ pub const VARS: &[Var] = &[
         "How long a run waits for another that is getting the same session (default 300 s).",
     ),
     var(
+        "AWSMFA_PROMPT",
+        "How to ask for a code when no other source gives one, instead of the profile's \
+         mfa_prompt: terminal, zenity, kdialog, osascript, wincredui (Windows) or ykman.",
+    ),
+    var(
         "AWSMFA_PROCESS_TIMEOUT",
         "How long mfa_process may take before it is killed (default 60 s).",
     ),
@@ -180,6 +185,8 @@ pub struct Settings {
     pub refresh: bool,
     /// `--token-code`, else `AWSMFA_TOKEN_CODE`, well formed.
     pub token_code: Option<MfaCode>,
+    /// `AWSMFA_PROMPT`: how to ask, whatever the profile says.
+    pub prompt: Option<crate::mfa::Prompt>,
     pub verbose: bool,
     pub config_file: PathBuf,
     pub credentials_file: PathBuf,
@@ -283,6 +290,19 @@ impl Settings {
             }
             code => code.and_then(Result::ok),
         };
+        let prompt = match set("AWSMFA_PROMPT") {
+            Some(value) => match crate::mfa::Prompt::parse(&value) {
+                Some(prompt) => Some(prompt),
+                None => {
+                    problems.push(Error::config(format!(
+                        "AWSMFA_PROMPT={value} is not one of {}",
+                        crate::mfa::Prompt::NAMES
+                    )));
+                    None
+                }
+            },
+            None => None,
+        };
         let home = set(crate::sys::HOME)
             .map(PathBuf::from)
             .or_else(dirs::home_dir);
@@ -320,6 +340,7 @@ impl Settings {
             min_ttl,
             refresh: flags.refresh,
             token_code,
+            prompt,
             verbose: flags.verbose,
             config_file,
             credentials_file,

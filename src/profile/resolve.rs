@@ -82,6 +82,8 @@ impl User {
 pub struct Mfa {
     pub serial: String,
     pub process: Option<String>,
+    /// `mfa_prompt`: how to ask when no other source gives a code.
+    pub prompt: Option<crate::mfa::Prompt>,
 }
 
 #[derive(Debug)]
@@ -201,6 +203,18 @@ impl Files {
             ));
         };
 
+        let prompt = match self.setting(&chain, "mfa_prompt") {
+            Some((profile, value)) => Some(crate::mfa::Prompt::parse(value).ok_or_else(|| {
+                self.bad_value(
+                    profile,
+                    "mfa_prompt",
+                    value,
+                    &format!("one of {}", crate::mfa::Prompt::NAMES),
+                )
+            })?),
+            None => None,
+        };
+
         let role_count = chain.len() - 1;
         let mut roles = Vec::with_capacity(role_count);
         // Roles from the user outward: the chain runs from the profile asked for inward.
@@ -259,6 +273,7 @@ impl Files {
             mfa: Mfa {
                 serial: serial.to_owned(),
                 process: first("mfa_process").map(str::to_owned),
+                prompt,
             },
             roles,
         })

@@ -56,8 +56,10 @@ pub struct Options {
     pub refresh: bool,
     /// The code from `--token-code` or `AWSMFA_TOKEN_CODE`, already checked.
     pub given_code: Option<MfaCode>,
-    /// How long `mfa_process` may take.
+    /// How long `mfa_process` (or a dialog, or ykman) may take.
     pub process_timeout: std::time::Duration,
+    /// `AWSMFA_PROMPT`, over the profile's `mfa_prompt`.
+    pub prompt: Option<mfa::Prompt>,
     pub verbose: bool,
 }
 
@@ -379,10 +381,16 @@ impl Run<'_> {
         let mut source = Source::pick(
             self.options.given_code.clone(),
             self.plan.mfa.process.as_deref(),
+            self.options.prompt.or(self.plan.mfa.prompt),
             profile,
             self.options.process_timeout,
         )?;
-        let tries = if source.is_terminal() {
+        let asking = mfa::Asking {
+            profile,
+            serial,
+            timeout: self.options.process_timeout,
+        };
+        let tries = if source.asks_again() {
             let why = self.why.borrow().clone();
             if !why.is_empty() && !self.options.verbose {
                 source.say(&why);
@@ -393,7 +401,7 @@ impl Run<'_> {
         };
         let mut last_error = None;
         for _ in 0..tries {
-            let outcome = source.read(serial).and_then(|code| {
+            let outcome = source.read(&asking).and_then(|code| {
                 if self.cache.is_used_code(serial, code.expose()) {
                     return Err(Error::UsedCode {
                         serial: serial.clone(),
@@ -410,7 +418,7 @@ impl Run<'_> {
                     e @ (Error::MalformedCode(_)
                     | Error::UsedCode { .. }
                     | Error::MfaRejected { .. }),
-                ) if source.is_terminal() => {
+                ) if source.asks_again() => {
                     source.say(&e.to_string());
                     last_error = Some(e);
                 }

@@ -44,6 +44,7 @@ impl Setup {
             refresh: settings.refresh,
             given_code: settings.token_code.clone(),
             process_timeout: settings.process_timeout,
+            prompt: settings.prompt,
             verbose: settings.verbose,
         };
         Ok(Setup {

@@ -18,12 +18,13 @@ const FILES: &[Item] = &[
     (
         "~/.aws/config",
         "Profiles: [default] and [profile NAME] with mfa_serial, region, duration_seconds, \
-         role_arn, source_profile, external_id, role_session_name and mfa_process.",
+         role_arn, source_profile, external_id, role_session_name, mfa_process and mfa_prompt.",
     ),
     (
         "~/.aws/credentials",
         "Long-term keys: [NAME] with aws_access_key_id and aws_secret_access_key. For a key \
-         set in both files, this one wins.",
+         set in both files, this one wins. A user profile with no keys in either file takes \
+         them from the OS keystore (awsmfa-add(1)).",
     ),
     (
         "~/.cache/awsmfa (Linux), ~/Library/Caches/awsmfa (macOS)",
@@ -38,8 +39,11 @@ const FILES: &[Item] = &[
 const MFA: &str = "The MFA code comes from --token-code, else AWSMFA_TOKEN_CODE, else the \
 profile's mfa_process (a command whose standard output is the code, such as \
 \"ykman oath accounts code --single NAME\"), else a prompt on the terminal (/dev/tty, never \
-standard input). A code is six digits; spaces in it are ignored. STS refuses a code it has \
-accepted before, and so does awsmfa, without sending it.";
+standard input). Where there is no terminal, the profile's mfa_prompt (or AWSMFA_PROMPT) \
+asks in a dialog (zenity, kdialog, osascript, wincredui) or reads a YubiKey (ykman); with \
+neither, a desktop session with zenity or kdialog asks in that dialog. A code is six digits; \
+spaces in it are ignored. STS refuses a code it has accepted before, and so does awsmfa, \
+without sending it.";
 
 const EXIT_STATUS: &[Item] = &[
     (

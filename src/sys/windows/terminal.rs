@@ -95,3 +95,60 @@ fn mode(file: &File) -> Option<CONSOLE_MODE> {
     let ok = unsafe { GetConsoleMode(file.as_raw_handle() as HANDLE, &mut mode) } != 0;
     ok.then_some(mode)
 }
+
+/// The `wincredui` prompt: Windows's own credentials dialog
+/// (`CredUIPromptForCredentialsW`), its password field taking the code.
+/// `None` when the person cancels.
+pub fn credential_dialog(caption: &str, message: &str) -> Result<Option<String>> {
+    use windows_sys::Win32::Foundation::{ERROR_CANCELLED, NO_ERROR};
+    use windows_sys::Win32::Security::Credentials::{
+        CREDUI_FLAGS_ALWAYS_SHOW_UI, CREDUI_FLAGS_DO_NOT_PERSIST, CREDUI_FLAGS_GENERIC_CREDENTIALS,
+        CREDUI_FLAGS_KEEP_USERNAME, CREDUI_INFOW, CredUIPromptForCredentialsW,
+    };
+    let wide = |text: &str| -> Vec<u16> { text.encode_utf16().chain([0]).collect() };
+    let (caption, message, target) = (wide(caption), wide(message), wide("awsmfa"));
+    let info = CREDUI_INFOW {
+        cbSize: std::mem::size_of::<CREDUI_INFOW>() as u32,
+        hwndParent: std::ptr::null_mut(),
+        pszMessageText: message.as_ptr(),
+        pszCaptionText: caption.as_ptr(),
+        hbmBanner: std::ptr::null_mut(),
+    };
+    // The user name field shows what is asked; the code goes in the password.
+    let mut user: Vec<u16> = wide("MFA code");
+    user.resize(514, 0);
+    let mut password = vec![0u16; 257];
+    let mut save = 0;
+    // SAFETY: every pointer is to a live, NUL-terminated buffer of this frame
+    // whose length is the size passed with it; `info` outlives the call.
+    let status = unsafe {
+        CredUIPromptForCredentialsW(
+            &info,
+            target.as_ptr(),
+            std::ptr::null(),
+            0,
+            user.as_mut_ptr(),
+            user.len() as u32,
+            password.as_mut_ptr(),
+            password.len() as u32,
+            &mut save,
+            CREDUI_FLAGS_GENERIC_CREDENTIALS
+                | CREDUI_FLAGS_ALWAYS_SHOW_UI
+                | CREDUI_FLAGS_DO_NOT_PERSIST
+                | CREDUI_FLAGS_KEEP_USERNAME,
+        )
+    };
+    let end = password
+        .iter()
+        .position(|&c| c == 0)
+        .unwrap_or(password.len());
+    let code = String::from_utf16_lossy(&password[..end]);
+    password.fill(0);
+    match status {
+        NO_ERROR => Ok(Some(code)),
+        ERROR_CANCELLED => Ok(None),
+        other => Err(Error::Mfa(format!(
+            "the Windows credentials dialog failed (error {other})"
+        ))),
+    }
+}
