@@ -8,7 +8,7 @@ mod setup;
 mod sts;
 
 pub use setup::Setup;
-pub use sts::{Answer, Endpoint, fetch};
+pub use sts::{Answer, CaBundle, Endpoint, Network, Route, fetch};
 
 use crate::error::{Error, Result};
 use crate::mfa::{self, MfaCode, Source};

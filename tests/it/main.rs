@@ -20,6 +20,7 @@ mod hardening;
 mod login;
 mod man;
 mod moto;
+mod network;
 mod no_imds;
 mod parallel;
 mod prompt;
