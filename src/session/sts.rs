@@ -142,7 +142,7 @@ fn client(endpoint: &Endpoint, signer: &Signer<'_>) -> Result<aws_sdk_sts::Clien
     );
     let mut config = aws_sdk_sts::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .http_client(endpoint.network.http_client()?)
+        .http_client(endpoint.network.http_client(&endpoint.describe())?)
         .region(Region::new(endpoint.region.clone()))
         .credentials_provider(credentials)
         .timeout_config(
@@ -352,7 +352,7 @@ pub fn fetch(
         .connect_timeout(CONNECT_TIMEOUT.min(within))
         .read_timeout(ATTEMPT_TIMEOUT.min(within))
         .build();
-    let tls = network.tls_context()?;
+    let tls = network.tls_context(url)?;
     let sleep = SharedAsyncSleep::new(TokioSleep::new());
     let started = std::time::Instant::now();
     block_on(async {
@@ -499,11 +499,15 @@ impl Network {
         }
     }
 
-    /// An HTTP client for an SDK client (`Config::builder().http_client`):
-    /// as the SDK's default one (proxies from the environment), with this
-    /// network's trust. Fails if the CA bundle cannot be used.
-    pub fn http_client(&self) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
-        let tls = self.tls_context()?;
+    /// An HTTP client for an SDK client (`Config::builder().http_client`)
+    /// whose endpoint is `url`: as the SDK's default one (proxies from the
+    /// environment), with this network's trust. Fails if the CA bundle
+    /// cannot be used.
+    pub fn http_client(
+        &self,
+        url: &str,
+    ) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+        let tls = self.tls_context(url)?;
         // As the SDK builds its default client, connectors cached per
         // setting by the client (so two calls share a connection).
         Ok(
@@ -515,10 +519,15 @@ impl Network {
         )
     }
 
-    /// The trust roots: the system's, or the bundle's alone.
-    fn tls_context(&self) -> Result<aws_smithy_http_client::tls::TlsContext> {
+    /// The trust roots for calls to `url`: the system's, or the bundle's
+    /// alone. A plain `http://` URL takes no bundle, and it is not read (as
+    /// the AWS CLI, which looks at its bundle for HTTPS alone).
+    fn tls_context(&self, url: &str) -> Result<aws_smithy_http_client::tls::TlsContext> {
         use aws_smithy_http_client::tls::{TlsContext, TrustStore};
-        let Some(bundle) = &self.ca_bundle else {
+        let plain = url
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        let Some(bundle) = self.ca_bundle.as_ref().filter(|_| !plain) else {
             return Ok(TlsContext::default());
         };
         let (pem, _) = bundle.load()?;

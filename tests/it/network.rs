@@ -101,6 +101,13 @@ fn a_bundle_that_cannot_be_used_is_one_line_naming_it_and_where_it_came_from() {
             .contains("hint: point AWS_CA_BUNDLE at a PEM file")
     );
 
+    // As with the AWS CLI, a plain http:// endpoint takes no bundle: the
+    // missing one is not read.
+    let plain = World::new();
+    let mut command = plain.command_with_code(&["export"]);
+    command.env("AWS_CA_BUNDLE", &missing);
+    plain.run_command(command).ok();
+
     std::fs::write(world.home().join("garbage.pem"), "not a certificate\n").unwrap();
     world.write_config(&format!("{ALICE_CONFIG}ca_bundle = ~/garbage.pem\n"));
     let run = world.run_with_code(&["export"]);
