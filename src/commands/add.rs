@@ -9,7 +9,7 @@ use crate::profile::edit::{edit_profile, rewrite};
 use crate::profile::{Files, LongTermKeys, is_mfa_serial, read_file};
 use crate::secret::Secret;
 use crate::session::cache::Cache;
-use crate::session::{Endpoint, Signer, get_caller_identity};
+use crate::session::{Endpoint, Network, Signer, get_caller_identity};
 use crate::settings::{Flags, Settings};
 
 /// The two settings that hold an IAM user's keys in the AWS files.
@@ -79,7 +79,9 @@ pub fn run(args: &AddArgs) -> Result<()> {
         }
         (None, None) => None,
     };
-    let endpoint = Endpoint::new(region.as_deref(), settings.sts_url.clone());
+    let endpoint = Endpoint::new(region.as_deref(), settings.sts_url.clone()).with_network(
+        Network::of_profile(&files, profile, settings.home.as_deref()),
+    );
     if settings.verbose {
         crate::say!(
             "awsmfa: checking the keys with STS GetCallerIdentity at {}",

@@ -7,7 +7,7 @@ use crate::cli::DoctorArgs;
 use crate::error::{Error, Result};
 use crate::profile::{Files, KeysAt, Plan, Request};
 use crate::session::cache::Cache;
-use crate::session::{self, Endpoint};
+use crate::session::{self, Endpoint, Network, Route};
 use crate::settings::{Flags, Settings};
 use crate::sys;
 use std::path::Path;
@@ -152,8 +152,29 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
 
     // STS, where a run would reach it.
     let region = (settings.region.clone()).or_else(|| usable.and_then(|p| p.region.clone()));
-    let endpoint = Endpoint::new(region.as_deref(), settings.sts_url.clone());
-    checks.push(sts_check(&endpoint, inputs.now));
+    let network = Network::from_env(
+        env,
+        files.as_ref().ok(),
+        &settings.profile,
+        settings.home.as_deref(),
+    );
+    let endpoint = Endpoint::new(region.as_deref(), settings.sts_url.clone()).with_network(network);
+    let network = network_check(&endpoint, env, &tilde);
+    let probe = network.status != Status::Fail;
+    checks.push(network);
+    checks.push(if probe {
+        sts_check(&endpoint, inputs.now)
+    } else {
+        check(
+            "STS",
+            Status::Warn,
+            format!(
+                "{} not probed: the CA bundle cannot be used",
+                endpoint.describe()
+            ),
+            None,
+        )
+    });
 
     // The cache.
     match Cache::new(&settings) {
@@ -411,9 +432,88 @@ fn environment_check(env: &dyn Fn(&str) -> Option<String>, files: Option<&Files>
     )
 }
 
+/// How STS is reached: through which proxy (never its credentials), and
+/// trusting what.
+fn network_check(
+    endpoint: &Endpoint,
+    env: &dyn Fn(&str) -> Option<String>,
+    tilde: &dyn Fn(&Path) -> String,
+) -> Check {
+    let route = match Network::route(env, &endpoint.describe()) {
+        Route::Direct => "no proxy".to_owned(),
+        Route::Proxy { url, var } => format!("through the proxy {url} ({var})"),
+        Route::Excluded { var } => format!("no proxy (NO_PROXY leaves STS out of {var}'s)"),
+        Route::Unusable { var } => {
+            return check(
+                "network",
+                Status::Warn,
+                format!("{var} is set, but not to a proxy URL: STS is reached directly"),
+                Some(format!("set {var} to http://HOST:PORT, or unset it")),
+            );
+        }
+    };
+    let Some(bundle) = endpoint.network().ca_bundle() else {
+        return check(
+            "network",
+            Status::Ok,
+            format!("{route}; trusting the system's CA certificates"),
+            None,
+        );
+    };
+    let shown = tilde(&bundle.path);
+    match bundle.check() {
+        Ok((_, count)) => check(
+            "network",
+            Status::Ok,
+            format!(
+                "{route}; trusting only the CA bundle {shown} (from {}, {count} certificate{})",
+                bundle.from,
+                if count == 1 { "" } else { "s" }
+            ),
+            None,
+        ),
+        Err(what) => check(
+            "network",
+            Status::Fail,
+            format!("the CA bundle {shown} (from {}) {what}", bundle.from),
+            Some(bundle.hint()),
+        ),
+    }
+}
+
+/// Whether an answer to the probe is STS's: its XML error (an unsigned
+/// call is refused with `<ErrorResponse><Error><Code>…`).
+fn is_sts_error(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&body[..body.len().min(64 * 1024)]);
+    let after = |text: &str, tag: &str| text.find(tag).map(|at| text[at + tag.len()..].to_owned());
+    after(&text, "<ErrorResponse")
+        .and_then(|rest| after(&rest, "<Error>"))
+        .and_then(|rest| after(&rest, "<Code>"))
+        .is_some_and(|rest| rest.contains("</Code>"))
+}
+
+/// Who answered, in a few words: status, `Server`, `Content-Type`.
+fn what_answered(answer: &session::Answer) -> String {
+    format!(
+        "HTTP {}, {}, {}",
+        answer.status,
+        answer
+            .server
+            .as_deref()
+            .map_or("no Server header".to_owned(), |s| format!("Server: {s}")),
+        answer
+            .content_type
+            .as_deref()
+            .map_or("no Content-Type".to_owned(), |t| format!(
+                "Content-Type: {t}"
+            )),
+    )
+}
+
 fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
     let at = endpoint.describe();
     let answer = match session::fetch(
+        endpoint.network(),
         &endpoint.probe_url(),
         &format!("STS at {at}"),
         PROBE_TIMEOUT,
@@ -430,6 +530,31 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
         }
     };
     let took = answer.elapsed.as_millis();
+    // Anything that answers HTTP would do so far: a proxy, a captive
+    // portal, another server at that address.
+    if !is_sts_error(&answer.body) {
+        let (status, like) = if answer.request_id {
+            (
+                Status::Warn,
+                "with an AWS request id, but not in STS's words",
+            )
+        } else {
+            (Status::Fail, "but it is not STS")
+        };
+        return check(
+            "STS",
+            status,
+            format!(
+                "{at} answered in {took} ms, {like}: {}",
+                what_answered(&answer)
+            ),
+            Some(
+                "something else answers there (a proxy, a captive portal, another server): \
+                 check AWS_ENDPOINT_URL_STS and the proxy variables"
+                    .into(),
+            ),
+        );
+    }
     let Some(server) = answer
         .date
         .as_deref()

@@ -7,7 +7,7 @@ use crate::cli::LoginArgs;
 use crate::error::{Error, Result};
 use crate::profile::Plan;
 use crate::session::cache::Cache;
-use crate::session::{self, Credentials, Setup};
+use crate::session::{self, Credentials, Network, Setup};
 use crate::settings::Settings;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -18,7 +18,12 @@ pub fn run(args: &LoginArgs) -> Result<()> {
     // Before any code is spent.
     check_role(&setup.plan)?;
     let credentials = setup.get()?;
-    let url = signin_url(&setup.plan, &credentials, &settings)?;
+    let url = signin_url(
+        &setup.plan,
+        &credentials,
+        &settings,
+        setup.options.endpoint.network(),
+    )?;
     if args.stdout {
         return super::print(format!("{url}\n").as_bytes());
     }
@@ -90,7 +95,13 @@ pub fn session_duration(plan: &Plan) -> Option<u64> {
 }
 
 /// Gets a sign-in token for `credentials` and returns the sign-in URL.
-pub fn signin_url(plan: &Plan, credentials: &Credentials, settings: &Settings) -> Result<String> {
+/// The request goes out as STS's do (`network`: proxies, CA bundle).
+pub fn signin_url(
+    plan: &Plan,
+    credentials: &Credentials,
+    settings: &Settings,
+    network: &Network,
+) -> Result<String> {
     let partition = partition(plan.region.as_deref());
     let verbose = settings.verbose;
     let base = settings
@@ -106,6 +117,7 @@ pub fn signin_url(plan: &Plan, credentials: &Credentials, settings: &Settings) -
         );
     }
     let answer = session::fetch(
+        network,
         &token_request(&federation, credentials, session_duration(plan)),
         &what,
         FEDERATION_TIMEOUT,

@@ -43,7 +43,12 @@ pub fn run(args: &SessionArgs) -> Result<()> {
 
     step("1/5 the MFA session (cached, or a code)");
     let session = setup.get()?;
-    let iam = Iam::new(settings.iam_url.clone(), &setup.plan.mfa.serial, &session);
+    let iam = Iam::new(
+        settings.iam_url.clone(),
+        &setup.plan.mfa.serial,
+        &session,
+        setup.options.endpoint.network(),
+    );
     let keys = iam.list_access_keys()?;
     if keys.len() >= 2 {
         let listed: Vec<String> = keys

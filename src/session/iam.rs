@@ -6,7 +6,7 @@
 //! (BENCHMARKS.md); the front never reaches this file.
 
 use super::Credentials;
-use super::sts::{Answer, send};
+use super::sts::{Answer, Network, send};
 use crate::error::{Error, Result};
 use crate::profile::LongTermKeys;
 use crate::secret::Secret;
@@ -22,6 +22,8 @@ pub struct Iam<'a> {
     url: String,
     region: &'static str,
     session: &'a Credentials,
+    /// The proxies and CA bundle every HTTPS call goes through.
+    network: &'a Network,
 }
 
 /// One of the user's access keys, as ListAccessKeys shows it.
@@ -34,7 +36,12 @@ pub struct KeyInfo {
 impl<'a> Iam<'a> {
     /// IAM at `url` (`AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`), else the
     /// global endpoint of the partition `arn` is in.
-    pub fn new(url: Option<String>, arn: &str, session: &'a Credentials) -> Iam<'a> {
+    pub fn new(
+        url: Option<String>,
+        arn: &str,
+        session: &'a Credentials,
+        network: &'a Network,
+    ) -> Iam<'a> {
         let partition = arn.split(':').nth(1).unwrap_or("aws");
         let (default, region) = match partition {
             "aws-cn" => ("https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1"),
@@ -45,6 +52,7 @@ impl<'a> Iam<'a> {
             url: url.unwrap_or_else(|| default.to_owned()),
             region,
             session,
+            network,
         }
     }
 
@@ -102,7 +110,8 @@ impl<'a> Iam<'a> {
             Error::Sts(format!("cannot sign IAM {action} for {}: {why}", self.url))
         })?;
         let what = format!("IAM at {}", self.url);
-        let Answer { status, body, .. } = send(request, &what, CALL_TIMEOUT, Error::Sts)?;
+        let Answer { status, body, .. } =
+            send(self.network, request, &what, CALL_TIMEOUT, Error::Sts)?;
         let text = String::from_utf8_lossy(&body).into_owned();
         if status == 200 {
             return Ok(text);

@@ -9,7 +9,9 @@ mod setup;
 mod sts;
 
 pub use setup::Setup;
-pub use sts::{Answer, Endpoint, Identity, Signer, fetch, get_caller_identity};
+pub use sts::{
+    Answer, CaBundle, Endpoint, Identity, Network, Route, Signer, fetch, get_caller_identity,
+};
 
 use crate::error::{Error, Result};
 use crate::mfa::{self, MfaCode, Source};

@@ -3,7 +3,7 @@
 //! then credentials from the cache alone (`cached`) or by any means (`get`).
 
 use super::cache::{Cache, QUIET_WAIT};
-use super::{Credentials, Endpoint, Options, keys};
+use super::{Credentials, Endpoint, Network, Options, keys};
 use crate::error::Result;
 use crate::profile::{Files, Plan, Request};
 use crate::settings::Settings;
@@ -39,7 +39,9 @@ impl Setup {
             );
         }
         let options = Options {
-            endpoint: Endpoint::new(plan.region.as_deref(), settings.sts_url.clone()),
+            endpoint: Endpoint::new(plan.region.as_deref(), settings.sts_url.clone()).with_network(
+                Network::of_profile(&files, &plan.profile, settings.home.as_deref()),
+            ),
             min_ttl: settings.min_ttl,
             refresh: settings.refresh,
             given_code: settings.token_code.clone(),

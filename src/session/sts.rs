@@ -1,5 +1,13 @@
 //! The calls to STS. The only file that knows tokio and the AWS SDK: a
 //! current-thread runtime and a client are built only when a call is made.
+//!
+//! Every HTTPS call awsmfa makes goes out through one construction,
+//! `connector` (for SDK clients, `Network::http_client`): the proxies of the environment (`HTTPS_PROXY`,
+//! `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, read by the SDK's HTTP client when
+//! a connection is made, as the SDK's own default client reads them) and the
+//! trust roots: the system's, or a CA bundle (`AWS_CA_BUNDLE`, else the
+//! profile's `ca_bundle`) read and checked when a client is built, never on
+//! the cached path.
 
 use super::Credentials;
 use crate::error::{Error, Result};
@@ -10,6 +18,7 @@ use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Region};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -18,20 +27,33 @@ const OPERATION_TIMEOUT: Duration = Duration::from_secs(25);
 const MAX_ATTEMPTS: u32 = 3;
 const DEFAULT_REGION: &str = "us-east-1";
 
-/// Where STS is: an endpoint URL from the environment, else the regional one.
+/// Where STS is: an endpoint URL from the environment, else the regional
+/// one; and how the network reaches it.
 pub struct Endpoint {
     url: Option<String>,
     region: String,
+    network: Network,
 }
 
 impl Endpoint {
     /// `url` from the settings (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`),
-    /// else the endpoint of `region` (else us-east-1).
+    /// else the endpoint of `region` (else us-east-1); the system's trust.
     pub fn new(region: Option<&str>, url: Option<String>) -> Endpoint {
         Endpoint {
             url,
             region: region.unwrap_or(DEFAULT_REGION).to_owned(),
+            network: Network::default(),
         }
+    }
+
+    /// This endpoint, reached with `network`'s trust.
+    pub fn with_network(self, network: Network) -> Endpoint {
+        Endpoint { network, ..self }
+    }
+
+    /// How the network reaches this endpoint (and the others beside it).
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// The URL, for messages.
@@ -69,7 +91,7 @@ pub fn get_session_token(
     duration: u64,
 ) -> Result<Credentials> {
     let scrub = Scrub(vec![code.expose(), signer.secret_access_key.expose()]);
-    let client = client(endpoint, &signer);
+    let client = client(endpoint, &signer)?;
     let call = client
         .get_session_token()
         .serial_number(serial)
@@ -89,7 +111,7 @@ pub fn assume_role(
 ) -> Result<Credentials> {
     let mut scrub = Scrub(vec![signer.secret_access_key.expose()]);
     scrub.0.extend(signer.session_token.map(Secret::expose));
-    let client = client(endpoint, &signer);
+    let client = client(endpoint, &signer)?;
     let mut call = client
         .assume_role()
         .role_arn(role.arn)
@@ -111,7 +133,7 @@ fn seconds(duration: u64) -> i32 {
     i32::try_from(duration).unwrap_or(i32::MAX)
 }
 
-fn client(endpoint: &Endpoint, signer: &Signer<'_>) -> aws_sdk_sts::Client {
+fn client(endpoint: &Endpoint, signer: &Signer<'_>) -> Result<aws_sdk_sts::Client> {
     let credentials = aws_sdk_sts::config::Credentials::new(
         signer.access_key_id,
         signer.secret_access_key.expose(),
@@ -121,6 +143,7 @@ fn client(endpoint: &Endpoint, signer: &Signer<'_>) -> aws_sdk_sts::Client {
     );
     let mut config = aws_sdk_sts::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(endpoint.network.http_client(&endpoint.describe())?)
         .region(Region::new(endpoint.region.clone()))
         .credentials_provider(credentials)
         .timeout_config(
@@ -139,7 +162,7 @@ fn client(endpoint: &Endpoint, signer: &Signer<'_>) -> aws_sdk_sts::Client {
     if let Some(url) = &endpoint.url {
         config = config.endpoint_url(url);
     }
-    aws_sdk_sts::Client::from_conf(config.build())
+    Ok(aws_sdk_sts::Client::from_conf(config.build()))
 }
 
 fn block_on<F: std::future::Future>(future: F) -> Result<F::Output> {
@@ -201,6 +224,8 @@ struct Scrub<'a>(Vec<&'a str>);
 
 /// The most of a message from STS that is shown.
 const MAX_MESSAGE: usize = 300;
+/// The most of a header (`Server`, `Content-Type`) that is shown.
+const MAX_HEADER: usize = 80;
 
 impl Scrub<'_> {
     /// `text` without secrets, control characters (escape sequences, line
@@ -265,6 +290,8 @@ fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
         SdkError::DispatchFailure(failure) => {
             let reason = if failure.is_timeout() {
                 "it timed out".to_owned()
+            } else if let Some(problem) = certificate_problem(&error) {
+                format!("{problem}{}", endpoint.network.advice())
             } else {
                 innermost(&error)
             };
@@ -294,6 +321,12 @@ pub struct Answer {
     pub status: u16,
     /// The `Date` header, as sent.
     pub date: Option<String>,
+    /// The `Server` and `Content-Type` headers, made safe to show (one
+    /// line, no control characters, not too long).
+    pub server: Option<String>,
+    pub content_type: Option<String>,
+    /// Whether an `x-amzn-RequestId` header came (AWS's services send one).
+    pub request_id: bool,
     pub body: Vec<u8>,
     /// From sending the request to the last byte of the answer.
     pub elapsed: Duration,
@@ -305,6 +338,7 @@ pub struct Answer {
 /// `within`. `url` may carry secrets in its query: errors name `what`
 /// instead, and say what went wrong in `error`'s words.
 pub fn fetch(
+    network: &Network,
     url: &str,
     what: &str,
     within: Duration,
@@ -312,30 +346,31 @@ pub fn fetch(
 ) -> Result<Answer> {
     let request = HttpRequest::get(url)
         .map_err(|_| error(format!("cannot reach {what}: the URL is not valid")))?;
-    send(request, what, within, error)
+    send(network, request, what, within, error)
 }
 
 /// Sends `request` as `fetch` does (a signed IAM call, say).
 pub fn send(
+    network: &Network,
     request: HttpRequest,
     what: &str,
     within: Duration,
     error: fn(String) -> Error,
 ) -> Result<Answer> {
-    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
     use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
     let failed = |why: String| error(format!("cannot reach {what}: {why}"));
+    let url = request.uri().to_owned();
     let settings = HttpConnectorSettings::builder()
         .connect_timeout(CONNECT_TIMEOUT.min(within))
         .read_timeout(ATTEMPT_TIMEOUT.min(within))
         .build();
-    let connector = aws_smithy_http_client::Connector::builder()
-        .connector_settings(settings)
-        .sleep_impl(aws_smithy_async::rt::sleep::TokioSleep::new())
-        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-        .build();
+    let tls = network.tls_context(&url)?;
+    let sleep = SharedAsyncSleep::new(TokioSleep::new());
     let started = std::time::Instant::now();
     block_on(async {
+        // Built inside the runtime: the connector may start tasks on it.
+        let connector = connector(&tls, Some(&settings), Some(sleep));
         let response = tokio::time::timeout(within, connector.call(request))
             .await
             .map_err(|_| failed(format!("no answer within {} s", within.as_secs())))?
@@ -345,12 +380,28 @@ pub fn send(
                         "no answer within {} s",
                         within.min(ATTEMPT_TIMEOUT).as_secs()
                     )
+                } else if let Some(problem) = certificate_problem(&e) {
+                    format!("{problem}{}", network.advice())
                 } else {
                     innermost(&e)
                 })
             })?;
         let status = response.status().as_u16();
-        let date = response.headers().get("date").map(str::to_owned);
+        let headers = response.headers();
+        let date = headers.get("date").map(str::to_owned);
+        let shown = |name: &str| {
+            headers
+                .get(name)
+                .map(|value| Scrub(Vec::new()).apply(value))
+                .map(|value| match value.char_indices().nth(MAX_HEADER) {
+                    Some((end, _)) => format!("{}…", &value[..end]),
+                    None => value,
+                })
+                .filter(|value| !value.is_empty())
+        };
+        let server = shown("server");
+        let content_type = shown("content-type");
+        let request_id = headers.get("x-amzn-requestid").is_some();
         let body = aws_smithy_types::byte_stream::ByteStream::new(response.into_body())
             .collect()
             .await
@@ -360,6 +411,9 @@ pub fn send(
         Ok(Answer {
             status,
             date,
+            server,
+            content_type,
+            request_id,
             body,
             elapsed: started.elapsed(),
         })
@@ -377,6 +431,405 @@ impl Endpoint {
     }
 }
 
+/// How awsmfa's HTTPS calls go out: through the proxies of the environment
+/// (the SDK's HTTP client reads them), trusting the system's roots or a CA
+/// bundle. The one place an HTTP client is built: STS's, the console
+/// federation endpoint's and doctor's probe (and any later SDK client's,
+/// through `http_client`).
+#[derive(Clone, Debug, Default)]
+pub struct Network {
+    ca_bundle: Option<CaBundle>,
+}
+
+/// A file of PEM certificates to trust instead of the system's roots, as
+/// the AWS CLI takes `AWS_CA_BUNDLE` and `ca_bundle` (a TLS-inspecting
+/// proxy's CA, a private endpoint's).
+#[derive(Clone, Debug)]
+pub struct CaBundle {
+    pub path: PathBuf,
+    /// Where it was named: `AWS_CA_BUNDLE`, or a profile's `ca_bundle`.
+    pub from: String,
+}
+
+/// The largest CA bundle read (a system's bundle of every root is 250 kB).
+const MAX_BUNDLE: u64 = 16 * 1024 * 1024;
+
+impl Network {
+    /// The network of a run in this process: `AWS_CA_BUNDLE`, else the
+    /// `ca_bundle` of `profile` in `files`. Reads no file: the bundle is read
+    /// when a client is built, so a cache hit never touches it.
+    pub fn of_profile(
+        files: &crate::profile::Files,
+        profile: &str,
+        home: Option<&Path>,
+    ) -> Network {
+        Network::from_env(&|name| std::env::var(name).ok(), Some(files), profile, home)
+    }
+
+    /// `of_profile` with the variables of `env` (`doctor`'s).
+    pub fn from_env(
+        env: &dyn Fn(&str) -> Option<String>,
+        files: Option<&crate::profile::Files>,
+        profile: &str,
+        home: Option<&Path>,
+    ) -> Network {
+        let path = |value: &str| match (value.strip_prefix("~/"), home) {
+            (Some(rest), Some(home)) => home.join(rest),
+            _ => PathBuf::from(value),
+        };
+        let from_env = env("AWS_CA_BUNDLE")
+            .filter(|v| !v.trim().is_empty())
+            .map(|value| CaBundle {
+                path: path(value.trim()),
+                from: "AWS_CA_BUNDLE".into(),
+            });
+        // The variable wins over the profile, as with the AWS CLI.
+        let ca_bundle = from_env.or_else(|| {
+            let value = files?.setting_of(profile, "ca_bundle")?.trim();
+            (!value.is_empty()).then(|| CaBundle {
+                path: path(value),
+                from: format!("the ca_bundle of profile '{profile}'"),
+            })
+        });
+        Network { ca_bundle }
+    }
+
+    pub fn ca_bundle(&self) -> Option<&CaBundle> {
+        self.ca_bundle.as_ref()
+    }
+
+    /// What to do about a certificate that is not trusted, after a `;`.
+    fn advice(&self) -> String {
+        match &self.ca_bundle {
+            Some(bundle) => format!(
+                "; only the CA bundle {} (from {}) is trusted",
+                bundle.path.display(),
+                bundle.from
+            ),
+            None => "; behind a proxy that inspects TLS, point AWS_CA_BUNDLE at its CA \
+                     certificate"
+                .into(),
+        }
+    }
+
+    /// An HTTP client for an SDK client (`Config::builder().http_client`)
+    /// whose endpoint is `url`: as the SDK's default one (proxies from the
+    /// environment), with this network's trust. Fails if the CA bundle
+    /// cannot be used.
+    pub fn http_client(
+        &self,
+        url: &str,
+    ) -> Result<aws_smithy_runtime_api::client::http::SharedHttpClient> {
+        let tls = self.tls_context(url)?;
+        // As the SDK builds its default client, connectors cached per
+        // setting by the client (so two calls share a connection).
+        Ok(
+            aws_smithy_http_client::Builder::new().build_with_connector_fn(
+                move |settings, components| {
+                    connector(&tls, settings, components.and_then(|c| c.sleep_impl()))
+                },
+            ),
+        )
+    }
+
+    /// The trust roots for calls to `url`: the system's, or the bundle's
+    /// alone. A plain `http://` URL takes no bundle, and it is not read (as
+    /// the AWS CLI, which looks at its bundle for HTTPS alone).
+    fn tls_context(&self, url: &str) -> Result<aws_smithy_http_client::tls::TlsContext> {
+        use aws_smithy_http_client::tls::{TlsContext, TrustStore};
+        let plain = url
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
+        let Some(bundle) = self.ca_bundle.as_ref().filter(|_| !plain) else {
+            return Ok(TlsContext::default());
+        };
+        let (pem, _) = bundle.load()?;
+        let store = TrustStore::empty()
+            .with_native_roots(false)
+            .with_pem_certificate(pem);
+        TlsContext::builder()
+            .with_trust_store(store)
+            .build()
+            .map_err(|e| bundle.error(&format!("cannot be used: {e}")))
+    }
+
+    /// How a request to `url` would go out, for `doctor`, from the
+    /// variables of `env` (the SDK's client reads the same ones, the same
+    /// way): through a proxy (its URL without any user or password, and the
+    /// variable that names it), or directly.
+    pub fn route(env: &dyn Fn(&str) -> Option<String>, url: &str) -> Route {
+        use hyper_util::client::proxy::matcher::Matcher;
+        let Ok(uri) = url.parse::<hyper::Uri>() else {
+            return Route::Direct;
+        };
+        // The first of each pair that is set, even if empty, as the client.
+        let first = |names: [&'static str; 2]| {
+            names
+                .into_iter()
+                .find_map(|name| env(name).map(|value| (name, value)))
+        };
+        let own = match uri.scheme_str() {
+            Some("https") => first(["HTTPS_PROXY", "https_proxy"]),
+            _ => first(["HTTP_PROXY", "http_proxy"]),
+        }
+        .filter(|(_, value)| !value.trim().is_empty());
+        let all = first(["ALL_PROXY", "all_proxy"]).filter(|(_, value)| !value.trim().is_empty());
+        let Some((var, value)) = own.or(all) else {
+            return Route::Direct;
+        };
+        // A CGI program's HTTP_PROXY may come from a request's header: the
+        // client takes no proxy at all there.
+        if env("REQUEST_METHOD").is_some() {
+            return Route::Direct;
+        }
+        let no = first(["NO_PROXY", "no_proxy"])
+            .map(|(_, v)| v)
+            .unwrap_or_default();
+        let matcher = |no: &str| {
+            Matcher::builder()
+                .all(value.clone())
+                .http(value.clone())
+                .https(value.clone())
+                .no(no)
+                .build()
+        };
+        if matcher("").intercept(&uri).is_none() {
+            return Route::Unusable { var };
+        }
+        match matcher(&no).intercept(&uri) {
+            Some(proxy) => {
+                let proxy = proxy.uri();
+                let host = proxy.host().unwrap_or("");
+                Route::Proxy {
+                    url: match proxy.port_u16() {
+                        Some(port) => {
+                            format!("{}://{host}:{port}", proxy.scheme_str().unwrap_or("http"))
+                        }
+                        None => format!("{}://{host}", proxy.scheme_str().unwrap_or("http")),
+                    },
+                    var,
+                }
+            }
+            None => Route::Excluded { var },
+        }
+    }
+}
+
+/// How a request goes out.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    /// No proxy variable applies.
+    Direct,
+    /// Through the proxy `url` (shown without credentials), named by `var`.
+    Proxy { url: String, var: &'static str },
+    /// `var` names a proxy, but NO_PROXY leaves this host out.
+    Excluded { var: &'static str },
+    /// `var`'s value is no proxy URL: the client ignores it.
+    Unusable { var: &'static str },
+}
+
+impl CaBundle {
+    /// An error about this bundle: one line naming the file and who named it.
+    fn error(&self, what: &str) -> Error {
+        Error::config_with_hint(
+            format!(
+                "the CA bundle {} (from {}) {what}",
+                self.path.display(),
+                self.from
+            ),
+            self.hint(),
+        )
+    }
+
+    /// What to do about a bundle that cannot be used.
+    pub fn hint(&self) -> String {
+        if self.from == "AWS_CA_BUNDLE" {
+            "point AWS_CA_BUNDLE at a PEM file of CA certificates, or unset it".to_owned()
+        } else {
+            format!(
+                "point {} at a PEM file of CA certificates, or remove it",
+                self.from
+            )
+        }
+    }
+
+    /// The bundle's bytes and how many certificates it holds, checked as
+    /// the TLS layer will take them (which panics on anything it cannot
+    /// parse): PEM certificates, at least one, each usable as a root.
+    pub fn load(&self) -> Result<(Vec<u8>, usize)> {
+        self.check().map_err(|what| self.error(&what))
+    }
+
+    /// `load`, with what is wrong (after the file's name) as the error.
+    pub fn check(&self) -> std::result::Result<(Vec<u8>, usize), String> {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        use std::io::Read;
+        let mut pem = Vec::new();
+        std::fs::File::open(&self.path)
+            .and_then(|file| file.take(MAX_BUNDLE + 1).read_to_end(&mut pem))
+            .map_err(|e| format!("cannot be read: {}", crate::io_reason(&e)))?;
+        if pem.len() as u64 > MAX_BUNDLE {
+            return Err("is too large to be a CA bundle (over 16 MB)".into());
+        }
+        let certificates = CertificateDer::pem_slice_iter(&pem)
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| format!("is not a PEM file of certificates: {e}"))?;
+        if certificates.is_empty() {
+            return Err(
+                "holds no certificate (no -----BEGIN CERTIFICATE----- block): it must be PEM"
+                    .into(),
+            );
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        for (n, certificate) in certificates.iter().enumerate() {
+            roots.add(certificate.clone()).map_err(|_| {
+                format!(
+                    "holds a certificate that cannot be parsed (number {})",
+                    n + 1
+                )
+            })?;
+        }
+        Ok((pem, certificates.len()))
+    }
+}
+
+/// The one construction of an HTTPS connector: the TLS provider the SDK
+/// uses, `tls`'s roots, the connection settings, and the environment's
+/// proxies, as the SDK's default client has them.
+fn connector(
+    tls: &aws_smithy_http_client::tls::TlsContext,
+    settings: Option<&aws_smithy_runtime_api::client::http::HttpConnectorSettings>,
+    sleep: Option<aws_smithy_async::rt::sleep::SharedAsyncSleep>,
+) -> aws_smithy_http_client::Connector {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let mut builder = aws_smithy_http_client::Connector::builder()
+        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+        .tls_context(tls.clone());
+    builder.set_connector_settings(settings.cloned());
+    builder.set_sleep_impl(sleep);
+    builder.set_proxy_config(Some(ProxyConfig::from_env()));
+    builder.build()
+}
+
+/// What is wrong with the server's certificate, if that is why a
+/// connection failed: in words, not rustls's names.
+fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::CertificateError as Why;
+    // rustls's error, perhaps inside I/O errors (whose `source` skips it).
+    fn rustls_error<'a>(
+        mut error: &'a (dyn std::error::Error + 'static),
+    ) -> Option<&'a rustls::Error> {
+        loop {
+            if let Some(rustls) = error.downcast_ref::<rustls::Error>() {
+                return Some(rustls);
+            }
+            let inner: &(dyn std::error::Error + 'static) =
+                error.downcast_ref::<std::io::Error>()?.get_ref()?;
+            error = inner;
+        }
+    }
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let rustls = rustls_error(error);
+        if let Some(rustls::Error::InvalidCertificate(why)) = rustls {
+            let what = match why {
+                Why::UnknownIssuer => "is signed by an authority this host does not trust".into(),
+                Why::NotValidForName | Why::NotValidForNameContext { .. } => {
+                    "is not for this host name".into()
+                }
+                Why::Expired | Why::ExpiredContext { .. } => "has expired".into(),
+                Why::NotValidYet | Why::NotValidYetContext { .. } => "is not valid yet".into(),
+                Why::Revoked => "is revoked".into(),
+                Why::BadSignature
+                | Why::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+                    "does not verify with any authority this host trusts (bad signature)".into()
+                }
+                other => format!("is refused ({other:?})"),
+            };
+            return Some(format!("its TLS certificate {what}"));
+        }
+        current = error.source();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(vars: &[(&str, &str)], url: &str) -> Route {
+        let env = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        Network::route(&env, url)
+    }
+
+    #[test]
+    fn the_route_names_the_proxy_without_credentials() {
+        let sts = "https://sts.eu-west-1.amazonaws.com";
+        assert_eq!(route(&[], sts), Route::Direct);
+        assert_eq!(
+            route(&[("HTTPS_PROXY", "http://user:pass@proxy.corp:3128/")], sts),
+            Route::Proxy {
+                url: "http://proxy.corp:3128".into(),
+                var: "HTTPS_PROXY"
+            }
+        );
+        // Lower case; ALL_PROXY when nothing else applies; HTTP_PROXY is
+        // not for an https URL.
+        assert_eq!(
+            route(&[("https_proxy", "proxy:8080")], sts),
+            Route::Proxy {
+                url: "http://proxy:8080".into(),
+                var: "https_proxy"
+            }
+        );
+        assert_eq!(
+            route(
+                &[("HTTP_PROXY", "http://a:1"), ("ALL_PROXY", "http://b:2")],
+                sts
+            ),
+            Route::Proxy {
+                url: "http://b:2".into(),
+                var: "ALL_PROXY"
+            }
+        );
+        assert_eq!(route(&[("HTTP_PROXY", "http://a:1")], sts), Route::Direct);
+        assert_eq!(
+            route(
+                &[
+                    ("HTTPS_PROXY", "http://a:1"),
+                    ("NO_PROXY", ".amazonaws.com")
+                ],
+                sts
+            ),
+            Route::Excluded { var: "HTTPS_PROXY" }
+        );
+        // Set but empty: as unset (and it hides the lower-case one, as in
+        // the client).
+        assert_eq!(
+            route(&[("HTTPS_PROXY", ""), ("https_proxy", "http://a:1")], sts),
+            Route::Direct
+        );
+        assert_eq!(
+            route(&[("HTTPS_PROXY", "http://[::1")], sts),
+            Route::Unusable { var: "HTTPS_PROXY" }
+        );
+        // A CGI program takes no proxy.
+        assert_eq!(
+            route(
+                &[("HTTPS_PROXY", "http://a:1"), ("REQUEST_METHOD", "GET")],
+                sts
+            ),
+            Route::Direct
+        );
+    }
+}
+
 /// Who a key pair belongs to (GetCallerIdentity: needs no code).
 pub struct Identity {
     pub arn: String,
@@ -387,7 +840,7 @@ pub struct Identity {
 pub fn get_caller_identity(endpoint: &Endpoint, signer: Signer<'_>) -> Result<Identity> {
     let mut scrub = Scrub(vec![signer.secret_access_key.expose()]);
     scrub.0.extend(signer.session_token.map(Secret::expose));
-    let client = client(endpoint, &signer);
+    let client = client(endpoint, &signer)?;
     let output = block_on(client.get_caller_identity().send())?
         .map_err(|e| error(e, "GetCallerIdentity", "", endpoint, &scrub))?;
     Ok(Identity {

@@ -22,6 +22,7 @@ mod keystore;
 mod login;
 mod man;
 mod moto;
+mod network;
 mod no_imds;
 mod parallel;
 mod prompt;

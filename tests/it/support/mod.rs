@@ -5,8 +5,10 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod keyring;
+pub mod proxy;
 pub mod signin;
 pub mod sts;
+pub mod tls;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -92,9 +94,14 @@ pub struct Run {
 impl World {
     /// A world with alice's user profile and a fresh stand-in.
     pub fn new() -> World {
+        World::with(Sts::start())
+    }
+
+    /// A world with alice's user profile and `sts` (a TLS stand-in).
+    pub fn with(sts: Sts) -> World {
         let world = World {
             dir: tempfile::tempdir().expect("temporary folder"),
-            sts: Sts::start(),
+            sts,
             secrets: std::sync::Mutex::new(vec![ALICE_SECRET.to_owned()]),
         };
         world.write_config(ALICE_CONFIG);

@@ -42,6 +42,13 @@ pub fn next_code() -> String {
     code
 }
 
+/// A connection's stream: plain TCP, or TLS over it.
+pub trait Stream: Read + Write + Send {}
+impl<S: Read + Write + Send> Stream for S {}
+
+/// Makes the stream of an accepted connection.
+pub type Wrap = Arc<dyn Fn(TcpStream) -> Box<dyn Stream> + Send + Sync>;
+
 /// A scripted answer for the next request.
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -114,8 +121,14 @@ pub struct Sts {
 impl Sts {
     /// Starts a stand-in on a free loopback port, with the IAM user alice.
     pub fn start() -> Sts {
+        Sts::start_wrapped("http", None)
+    }
+
+    /// `start`, each connection's stream made by `wrap` (TLS, in
+    /// `support::tls`: `Sts::start_tls`), its URL with `scheme`.
+    pub fn start_wrapped(scheme: &str, wrap: Option<Wrap>) -> Sts {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
+        let url = format!("{scheme}://{}", listener.local_addr().expect("address"));
         let mut identities = HashMap::new();
         identities.insert(
             ALICE_KEY.to_owned(),
@@ -153,7 +166,13 @@ impl Sts {
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let state = Arc::clone(&shared);
-                std::thread::spawn(move || serve(stream, &state));
+                let wrap = wrap.clone();
+                std::thread::spawn(move || match wrap {
+                    // A TLS client that refuses the certificate ends the
+                    // handshake, and with it this connection.
+                    Some(wrap) => serve(wrap(stream), &state),
+                    None => serve(stream, &state),
+                });
             }
         });
         Sts { url, state }
@@ -299,13 +318,11 @@ impl Sts {
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>) {
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
+/// Answers the requests of one connection, plain or TLS.
+fn serve<S: Read + Write>(stream: S, state: &Mutex<State>) {
     let mut reader = BufReader::new(stream);
     loop {
-        let Some(request) = read_request(&mut reader, &mut writer) else {
+        let Some(request) = read_request(&mut reader) else {
             return;
         };
         let (fault, delay, skew) = {
@@ -346,7 +363,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             "HTTP/1.1 {status} {reason}\r\nDate: {date}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 4c1f0a1e-0000-0000-0000-000000000000\r\n\r\n",
             body.len()
         );
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body.as_bytes()).is_err()
+        let writer = reader.get_mut();
+        if writer.write_all(head.as_bytes()).is_err()
+            || writer.write_all(body.as_bytes()).is_err()
+            || writer.flush().is_err()
         {
             return;
         }
@@ -369,7 +389,7 @@ impl Request {
     }
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> Option<Request> {
+fn read_request<S: Read + Write>(reader: &mut BufReader<S>) -> Option<Request> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -395,7 +415,9 @@ fn read_request(reader: &mut BufReader<TcpStream>, writer: &mut TcpStream) -> Op
         body: Vec::new(),
     };
     if request.header("expect") == Some("100-continue") {
+        let writer = reader.get_mut();
         writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").ok()?;
+        writer.flush().ok()?;
     }
     let length: usize = request
         .header("content-length")
