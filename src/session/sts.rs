@@ -755,6 +755,25 @@ fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<Stri
     None
 }
 
+/// Who a key pair belongs to (GetCallerIdentity: needs no code).
+pub struct Identity {
+    pub arn: String,
+    pub account: String,
+}
+
+/// GetCallerIdentity signed with `signer`: whether the keys work, and whose.
+pub fn get_caller_identity(endpoint: &Endpoint, signer: Signer<'_>) -> Result<Identity> {
+    let mut scrub = Scrub(vec![signer.secret_access_key.expose()]);
+    scrub.0.extend(signer.session_token.map(Secret::expose));
+    let client = client(endpoint, &signer)?;
+    let output = block_on(client.get_caller_identity().send())?
+        .map_err(|e| error(e, "GetCallerIdentity", "", endpoint, &scrub))?;
+    Ok(Identity {
+        arn: scrub.apply(output.arn().unwrap_or_default()),
+        account: scrub.apply(output.account().unwrap_or_default()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -828,23 +847,4 @@ mod tests {
             Route::Direct
         );
     }
-}
-
-/// Who a key pair belongs to (GetCallerIdentity: needs no code).
-pub struct Identity {
-    pub arn: String,
-    pub account: String,
-}
-
-/// GetCallerIdentity signed with `signer`: whether the keys work, and whose.
-pub fn get_caller_identity(endpoint: &Endpoint, signer: Signer<'_>) -> Result<Identity> {
-    let mut scrub = Scrub(vec![signer.secret_access_key.expose()]);
-    scrub.0.extend(signer.session_token.map(Secret::expose));
-    let client = client(endpoint, &signer)?;
-    let output = block_on(client.get_caller_identity().send())?
-        .map_err(|e| error(e, "GetCallerIdentity", "", endpoint, &scrub))?;
-    Ok(Identity {
-        arn: scrub.apply(output.arn().unwrap_or_default()),
-        account: scrub.apply(output.account().unwrap_or_default()),
-    })
 }
