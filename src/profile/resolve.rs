@@ -157,7 +157,8 @@ impl Files {
                 // they are in the keystore (or `awsmfa add` says they are not).
                 let partial = self.get(user_name, "aws_access_key_id").is_some()
                     || self.get(user_name, "aws_secret_access_key").is_some();
-                if serial.is_none() || partial {
+                // The user profile itself names its device, as `add` writes it.
+                if self.get(user_name, "mfa_serial").is_none() || partial {
                     return Err(Error::config_with_hint(
                         format!(
                             "{of} has no long-term keys (aws_access_key_id and aws_secret_access_key)"
