@@ -138,34 +138,50 @@ fn answer<B>(
     if !header(HOST).is_some_and(|host| is_loopback_host(host, port)) {
         return refuse(
             StatusCode::FORBIDDEN,
+            "AccessDenied",
             "the Host must be a loopback address with this endpoint's port",
         );
     }
     // `GET http://elsewhere/… HTTP/1.1`: a proxy's request, never an SDK's.
     if request.uri().scheme().is_some() || request.uri().authority().is_some() {
-        return refuse(StatusCode::FORBIDDEN, "only a path is served");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "AccessDenied",
+            "only a path is served",
+        );
     }
     if !header(AUTHORIZATION).is_some_and(|given| same_secret(given, token.as_bytes())) {
         return refuse(
             StatusCode::FORBIDDEN,
+            "AccessDenied",
             "wrong or missing authorization token",
         );
     }
     if request.uri().path() != PATH {
-        return refuse(StatusCode::NOT_FOUND, "no such path");
+        return refuse(StatusCode::NOT_FOUND, "NotFound", "no such path");
     }
     if request.method() != hyper::Method::GET {
-        return refuse(StatusCode::FORBIDDEN, "only GET is served");
+        return refuse(StatusCode::FORBIDDEN, "AccessDenied", "only GET is served");
     }
-    let credentials = match current.lock() {
-        Ok(credentials) => credentials.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
+    let (credentials, ended) = {
+        let served = current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (served.credentials.clone(), served.ended.clone())
     };
     if credentials.seconds_left(now) <= 0 {
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "awsmfa has no valid credentials: see its messages on stderr",
-        );
+        return match ended {
+            // Nothing will come: a 4xx, which the SDKs do not retry (a 5xx
+            // they do: terraform's provider for minutes), so the command
+            // fails at once with the reason. Its code is none that an SDK
+            // retries (throttling, timeouts) or reads as "expired token".
+            Some(why) => refuse(StatusCode::FORBIDDEN, ENDED, &why),
+            None => refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "awsmfa is getting new credentials: try again shortly",
+            ),
+        };
     }
     let body = serde_json::json!({
         "AccessKeyId": credentials.access_key_id,
@@ -176,12 +192,16 @@ fn answer<B>(
     respond(StatusCode::OK, body.to_string())
 }
 
+/// The error code of the answer once no credentials will come.
+const ENDED: &str = "AwsmfaCredentialsEnded";
+
 /// A refusal, after which the connection is closed: nobody but the child
-/// keeps one open with requests.
-fn refuse(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+/// keeps one open with requests. The body is the error shape the SDKs read
+/// (`Code`, `Message`; Go's reads the keys in any case, JavaScript's these).
+fn refuse(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
     let mut response = respond(
         status,
-        serde_json::json!({ "message": message }).to_string(),
+        serde_json::json!({ "Code": code, "Message": message }).to_string(),
     );
     response.headers_mut().insert(
         hyper::header::CONNECTION,
@@ -246,11 +266,14 @@ mod tests {
     const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
     fn current(expires_at: u64) -> Current {
-        Arc::new(Mutex::new(Credentials {
-            access_key_id: "ASIATEMP".into(),
-            secret_access_key: Secret::new("tempsecret"),
-            session_token: Secret::new("token"),
-            expires_at,
+        Arc::new(Mutex::new(super::super::Served {
+            credentials: Credentials {
+                access_key_id: "ASIATEMP".into(),
+                secret_access_key: Secret::new("tempsecret"),
+                session_token: Secret::new("token"),
+                expires_at,
+            },
+            ended: None,
         }))
     }
 
@@ -311,6 +334,39 @@ mod tests {
             503,
             "expired credentials are not served"
         );
+    }
+
+    #[test]
+    fn once_nothing_will_come_the_answer_is_one_the_sdks_do_not_retry() {
+        let ok = get(PATH, Some("127.0.0.1:4321"), Some(TOKEN));
+        let now = UNIX_EPOCH + Duration::from_secs(1_000);
+        let why = "awsmfa: no credentials for profile 'p' since then: no new code was given";
+        let ending = current(1_000);
+        // Still valid: served, reason or not.
+        ending.lock().unwrap().ended = Some(why.into());
+        let early = UNIX_EPOCH + Duration::from_secs(999);
+        assert_eq!(answer(&ok, TOKEN, 4321, &ending, early).status(), 200);
+        let response = answer(&ok, TOKEN, 4321, &ending, now);
+        assert_eq!(response.status(), 403);
+        let body = response.into_body();
+        let body = body_bytes(body);
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json["Code"], ENDED);
+        assert_eq!(json["Message"], why);
+        // Only being refreshed: a 503, which the SDKs retry.
+        let refreshing = answer(&ok, TOKEN, 4321, &current(1_000), now);
+        assert_eq!(refreshing.status(), 503);
+    }
+
+    /// The bytes of a full body, which is ready at once.
+    fn body_bytes(body: Full<Bytes>) -> Bytes {
+        use http_body_util::BodyExt;
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(body.collect())
+            .unwrap()
+            .to_bytes()
     }
 
     #[test]

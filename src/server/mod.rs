@@ -15,8 +15,18 @@ use child::Supervisor;
 use std::ffi::OsString;
 use std::sync::{Arc, Mutex};
 
-/// The credentials being served, replaced as they are refreshed.
-pub type Current = Arc<Mutex<Credentials>>;
+/// What the endpoint serves: the credentials, replaced as they are
+/// refreshed, and once none will follow them, why.
+pub struct Served {
+    pub credentials: Credentials,
+    /// Set when no code can be had for a new MFA session: after these
+    /// credentials expire, the endpoint answers this (one `awsmfa: ...`
+    /// line) in a way the SDKs do not retry.
+    pub ended: Option<String>,
+}
+
+/// The served credentials, shared by the endpoint and the refresher.
+pub type Current = Arc<Mutex<Served>>;
 
 /// Everything local a run needs, ready before any code is asked for: a
 /// folder that cannot be made or a port that cannot be bound must not cost
@@ -86,10 +96,15 @@ impl Prepared {
                 }
             );
         }
-        let current: Current = Arc::new(Mutex::new(credentials));
+        let current: Current = Arc::new(Mutex::new(Served {
+            credentials,
+            ended: None,
+        }));
         endpoint.serve(runtime, Arc::clone(&current))?;
         refresh::Refresher { setup, current }.start();
         let ending = supervisor.run(program, env);
+        // A code asked for ahead of time is not needed any more.
+        refresh::clear_prompt();
         drop(child_files);
         ending
     }

@@ -73,8 +73,39 @@ pub fn get(plan: &Plan, cache: &Cache, options: &Options) -> Result<Credentials>
         options,
         keys: keys(plan),
         why: Default::default(),
+        last_session: None,
     };
     run.level(plan.roles.len(), options.refresh)
+}
+
+/// For `exec --server` when the MFA session runs low and no new code comes:
+/// the plan's roles assumed anew on the user's cached MFA session, which is
+/// used for as long as it has `least` seconds left rather than the minimum
+/// time to live, so a long run gets the most out of its last code. `None`
+/// when no role sits on that session (a user profile, a role assumed
+/// directly) or the session is spent; never asks for a code.
+pub fn reassume_on_last_session(
+    plan: &Plan,
+    cache: &Cache,
+    options: &Options,
+    least: u64,
+) -> Result<Option<Credentials>> {
+    if plan.roles.is_empty() || plan.direct_role() {
+        return Ok(None);
+    }
+    let run = Run {
+        plan,
+        cache,
+        options,
+        keys: keys(plan),
+        why: Default::default(),
+        last_session: Some(least),
+    };
+    match run.level(plan.roles.len(), false) {
+        Ok(credentials) => Ok(Some(credentials)),
+        Err(Error::NoCodeSource) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// The minimum time to live for a session of `duration` seconds: `asked`,
@@ -158,12 +189,16 @@ struct Run<'a> {
     keys: Vec<SessionKey>,
     /// Why the session being made is needed, for the prompt.
     why: std::cell::RefCell<String>,
+    /// `reassume_on_last_session`: the MFA session is used while it has
+    /// this many seconds left and never replaced; every role is new.
+    last_session: Option<u64>,
 }
 
 impl Run<'_> {
     /// Credentials at `level`: 0 is the user's MFA session, n the n-th role.
     fn level(&self, level: usize, refresh: bool) -> Result<Credentials> {
         let key = &self.keys[level];
+        let asked = self.options.min_ttl;
         let (profile, kind, role_arn, duration) = match level {
             0 => (
                 &self.plan.user.profile,
@@ -181,14 +216,23 @@ impl Run<'_> {
                 )
             }
         };
-        if refresh {
+        if let Some(least) = self.last_session {
+            if level == 0 {
+                return self
+                    .fresh(key, profile, kind, duration, least, false)
+                    .ok_or(Error::NoCodeSource);
+            }
+        } else if refresh {
             self.because(format!("--refresh asks for a new {}", kind.describe()));
-        } else if let Some(credentials) = self.fresh(key, profile, kind, duration, true) {
+        } else if let Some(credentials) = self.fresh(key, profile, kind, duration, asked, true) {
             return Ok(credentials);
         }
         let _lock = self.cache.lock(key, profile)?;
         // Another run may have stored a session while this one waited.
-        if !refresh && let Some(credentials) = self.fresh(key, profile, kind, duration, false) {
+        if !refresh
+            && self.last_session.is_none()
+            && let Some(credentials) = self.fresh(key, profile, kind, duration, asked, false)
+        {
             return Ok(credentials);
         }
         let credentials = match level {
@@ -209,14 +253,16 @@ impl Run<'_> {
         Ok(entry.credentials)
     }
 
-    /// The cached credentials under `key`, if they are usable; else notes
-    /// why not. `warn`: say why an entry that is there cannot be used.
+    /// The cached credentials under `key`, if they are usable with the
+    /// minimum time to live `asked`; else notes why not. `warn`: say why an
+    /// entry that is there cannot be used.
     fn fresh(
         &self,
         key: &SessionKey,
         profile: &str,
         kind: Kind,
         duration: u64,
+        asked: u64,
         warn: bool,
     ) -> Option<Credentials> {
         let entry = match self.cache.load(key) {
@@ -241,13 +287,8 @@ impl Run<'_> {
         };
         let now = SystemTime::now();
         let left = entry.credentials.seconds_left(now);
-        if !usable(
-            &entry.credentials,
-            Some(duration),
-            self.options.min_ttl,
-            now,
-        ) {
-            let min_ttl = min_ttl(self.options.min_ttl, Some(duration));
+        if !usable(&entry.credentials, Some(duration), asked, now) {
+            let min_ttl = min_ttl(asked, Some(duration));
             self.because(format!(
                 "the cached {} of profile '{profile}' has {} left, less than the minimum {}",
                 kind.describe(),

@@ -580,11 +580,13 @@ fn at_a_terminal_the_code_is_asked_ahead_while_credentials_are_still_served() {
     let typed = code();
     terminal.send_line(&typed).unwrap();
     let rest = terminal.exp_eof().unwrap();
-    // (With 16 s sessions, the next prompt may already stand before it.)
+    // (With 16 s sessions, the next prompt may already stand before it, and
+    // be erased after it.)
     let start = rest
         .rfind("{\"calls\"")
         .unwrap_or_else(|| panic!("no summary: {rest}"));
-    let summary: serde_json::Value = serde_json::from_str(rest[start..].trim()).unwrap();
+    let line = rest[start..].lines().next().unwrap_or_default();
+    let summary: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(summary["failures"], serde_json::json!([]), "{summary}");
     assert!(asked.elapsed() >= Duration::from_secs(3));
     assert!(
@@ -684,7 +686,13 @@ fn ctrl_c_at_a_refresh_prompt_declines_the_code_and_spares_the_command() {
         \x20   count += 1\n\
         signal.signal(signal.SIGINT, on)\n\
         time.sleep(12)\n\
-        print(f'SIGINT={count}', flush=True)\n";
+        print(f'SIGINT={count}', flush=True)\n\
+        time.sleep(6)\n\
+        import boto3\n\
+        try:\n\
+        \x20   boto3.client('sts').get_caller_identity()\n\
+        except Exception as e:\n\
+        \x20   print('FAILED', e, flush=True)\n";
     let mut terminal = on_terminal_with_short_sessions(&world, &["python3", "-c", script]);
     terminal
         .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
@@ -694,6 +702,10 @@ fn ctrl_c_at_a_refresh_prompt_declines_the_code_and_spares_the_command() {
         .exp_string("runs out and no new code was given")
         .unwrap();
     terminal.exp_string("SIGINT=0").unwrap();
+    // Once the credentials have expired, the SDK fails with the reason.
+    let failed = terminal.exp_string("FAILED").unwrap();
+    assert!(!failed.contains("asked for again"), "{failed}");
+    terminal.exp_string("no new code was given").unwrap();
     match terminal.process().wait().unwrap() {
         nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
         other => panic!("not a normal exit: {other:?}"),
@@ -707,7 +719,16 @@ fn on_terminal_with_short_sessions(
     world: &World,
     command: &[&str],
 ) -> rexpect::session::PtySession {
-    world.sts.set_session_lifetime(16);
+    on_terminal_with_sessions_of(world, 16, command)
+}
+
+/// The same, with MFA sessions that last `seconds`.
+fn on_terminal_with_sessions_of(
+    world: &World,
+    seconds: u64,
+    command: &[&str],
+) -> rexpect::session::PtySession {
+    world.sts.set_session_lifetime(seconds);
     let code = code();
     let args = [
         &["exec", "--server", "--token-code", code.as_str(), "--"][..],
@@ -919,4 +940,173 @@ fn a_signal_to_the_whole_group_reaches_the_command_once() {
         assert!(awsmfa.wait().unwrap().success());
         assert_eq!(count, "1", "to the group: {to_group}");
     }
+}
+
+/// A child that waits `argv[1]` seconds, then asks boto3 and the AWS CLI who
+/// it is, once each, timing both; prints a JSON summary.
+const SPENT_CLIENTS: &str = r#"
+import boto3, json, subprocess, sys, time
+time.sleep(float(sys.argv[1]))
+started = time.time()
+try:
+    boto3.client('sts').get_caller_identity()
+    boto3_error = None
+except Exception as e:
+    boto3_error = str(e)
+boto3_seconds = time.time() - started
+started = time.time()
+cli = subprocess.run(['aws', 'sts', 'get-caller-identity'], capture_output=True, text=True)
+cli_seconds = time.time() - started
+print(json.dumps({'boto3_error': boto3_error, 'boto3_seconds': boto3_seconds,
+                  'cli_status': cli.returncode, 'cli_stderr': cli.stderr,
+                  'cli_seconds': cli_seconds}))
+"#;
+
+#[test]
+fn once_no_code_can_be_had_the_sdks_fail_at_once_with_awsmfas_reason() {
+    let world = World::new();
+    world.sts.set_session_lifetime(16);
+    // No terminal and no mfa_process: the session ends at 16 s, and the
+    // clients ask after that.
+    let run = world.run(&[
+        "exec",
+        "--server",
+        "--token-code",
+        &code(),
+        "--",
+        "python3",
+        "-c",
+        SPENT_CLIENTS,
+        "17",
+    ]);
+    let summary = summary(&run);
+    let reason = "no terminal or mfa_process to ask for a new code";
+    let boto3_error = summary["boto3_error"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{summary}"));
+    assert!(boto3_error.contains(reason), "{summary}");
+    assert!(boto3_error.contains("awsmfa: "), "{summary}");
+    assert_eq!(summary["cli_status"], 255, "{summary}");
+    assert!(
+        summary["cli_stderr"].as_str().unwrap().contains(reason),
+        "{summary}"
+    );
+    // botocore tries three times, a second apart; a 5xx answer would be
+    // the same for it, but other SDKs retry that for minutes.
+    for client in ["boto3_seconds", "cli_seconds"] {
+        let seconds = summary[client].as_f64().unwrap();
+        assert!(seconds < 10.0, "{client}: {seconds} s: {summary}");
+    }
+    assert_eq!(world.sts.count("GetCallerIdentity"), 0);
+    world.check_no_secrets(&summary.to_string(), &[]);
+}
+
+#[test]
+fn with_no_new_code_the_role_is_assumed_on_the_mfa_session_until_it_ends() {
+    let world = world_with_admin();
+    // Role credentials last 10 s; the MFA session 20 s. From 15 s on, the
+    // session has less than the minimum time to live left, and no code
+    // can be had: the role is still assumed on it, the last time shortly
+    // before it ends, and the command works on past its end.
+    world.sts.set_session_lifetime(20);
+    world.sts.set_role_lifetime(10);
+    let run = world.run(&[
+        "exec",
+        "--server",
+        "--profile",
+        "admin",
+        "--token-code",
+        &code(),
+        "--",
+        "python3",
+        "-c",
+        &boto3_loop(24),
+    ]);
+    let summary = summary(&run);
+    assert_eq!(summary["failures"], serde_json::json!([]), "{summary}");
+    assert_eq!(world.sts.count("GetSessionToken"), 1, "one MFA code");
+    // At 0, 5, 10 s as usual; at 15 s and about 18 s on the low session.
+    let assumed = world.sts.count("AssumeRole");
+    assert!(assumed >= 5, "the role was assumed {assumed} times");
+    assert!(
+        world
+            .sts
+            .signers("AssumeRole")
+            .iter()
+            .all(|k| k.starts_with("ASIA")),
+        "every role on the MFA session"
+    );
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(
+        lines[0].starts_with("awsmfa: credentials for profile 'admin' stop at ")
+            && lines[0].contains("no terminal or mfa_process"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_refresh_prompt_stands_on_its_own_line_and_goes_when_the_command_ends() {
+    use nix::sys::termios::{LocalFlags, tcgetattr};
+    let world = World::new();
+    let mut terminal =
+        on_terminal_with_short_sessions(&world, &["sh", "-c", "printf 'partial output'; sleep 11"]);
+    let handle = terminal.process().get_file_handle().unwrap();
+    let before = terminal
+        .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
+        .unwrap();
+    // The command's unfinished line is not run on into.
+    assert!(before.contains("partial output\r\n"), "{before:?}");
+    // The time left is in seconds: no figure is a minute rounded off.
+    let (_, after) = before
+        .split_once("awsmfa: the MFA session of profile 'alice' runs out in ")
+        .unwrap_or_else(|| panic!("{before:?}"));
+    let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
+    let seconds: u64 = digits.parse().unwrap_or_else(|_| panic!("{before:?}"));
+    assert!(seconds <= 8, "{before:?}");
+    assert!(after[digits.len()..].starts_with("s:"), "{before:?}");
+    // Nobody types: the command ends while the prompt waits. The prompt's
+    // line is erased and the terminal has its settings back.
+    let rest = terminal.exp_eof().unwrap();
+    assert!(rest.contains("\x1b[A\r\x1b[2K"), "{rest:?}");
+    match terminal.process().wait().unwrap() {
+        nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+    let flags = tcgetattr(&handle).unwrap().local_flags;
+    assert!(
+        flags.contains(LocalFlags::ICANON | LocalFlags::ISIG),
+        "the terminal has its settings back: {flags:?}"
+    );
+}
+
+#[test]
+fn a_declined_code_is_asked_for_again_halfway_through_what_is_left() {
+    let world = World::new();
+    // 30 s sessions: the code is asked for at 15 s left; declined, again
+    // at about 7 s left.
+    let mut terminal = on_terminal_with_sessions_of(&world, 30, &["sleep", "26"]);
+    let prompt = "MFA code for arn:aws:iam::123456789012:mfa/alice: ";
+    terminal.exp_string(prompt).unwrap();
+    terminal.send_control('c').unwrap();
+    terminal
+        .exp_string("runs out and no new code was given; the code is asked for again in ")
+        .unwrap();
+    let declined = Instant::now();
+    terminal.exp_string(prompt).unwrap();
+    let waited = declined.elapsed();
+    assert!(
+        waited >= Duration::from_secs(4),
+        "asked again after {waited:?}"
+    );
+    let typed = code();
+    terminal.send_line(&typed).unwrap();
+    terminal.exp_eof().unwrap();
+    match terminal.process().wait().unwrap() {
+        nix::sys::wait::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("not a normal exit: {other:?}"),
+    }
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
+    assert_eq!(world.sts.codes()[1], typed, "the typed code reached STS");
 }
