@@ -185,11 +185,13 @@ pub struct ExportArgs {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// POSIX shells: eval "$(awsmfa export)"
+    /// POSIX shells (sh, bash, zsh, ksh, dash): eval "$(awsmfa export)"
+    #[value(alias = "bash", alias = "zsh", alias = "ksh", alias = "dash")]
     Sh,
     /// fish: awsmfa export --format fish | source
     Fish,
-    /// PowerShell: awsmfa export --format powershell | Invoke-Expression
+    /// PowerShell: awsmfa export --format powershell | Out-String | Invoke-Expression
+    #[value(alias = "pwsh")]
     Powershell,
     /// Windows cmd.exe: set lines
     Cmd,
@@ -354,5 +356,41 @@ mod tests {
                 "{argv:?}"
             );
         }
+    }
+
+    /// The format `export` prints for `value`.
+    fn export_format(value: &str) -> Result<Format, clap::Error> {
+        let cli = Cli::try_parse_from(["awsmfa", "export", "--format", value])?;
+        match cli.command {
+            Command::Export(args) => Ok(args.format),
+            _ => panic!("not export"),
+        }
+    }
+
+    #[test]
+    fn bash_and_zsh_are_sh() {
+        for shell in ["sh", "bash", "zsh", "ksh", "dash"] {
+            assert!(
+                matches!(export_format(shell), Ok(Format::Sh)),
+                "--format {shell}"
+            );
+        }
+        assert!(matches!(export_format("pwsh"), Ok(Format::Powershell)));
+        // An unknown shell is still a usage error, never fish in disguise.
+        let error = export_format("tcsh").err().expect("a usage error");
+        assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+    }
+
+    #[test]
+    fn the_help_and_the_readme_give_one_powershell_line() {
+        let readme = include_str!("../README.md");
+        let line = "awsmfa export --format powershell | Out-String | Invoke-Expression";
+        assert!(readme.contains(line), "the README lost its PowerShell line");
+        let help = Cli::command()
+            .find_subcommand_mut("export")
+            .expect("export")
+            .render_long_help()
+            .to_string();
+        assert!(help.contains(line), "export --help: {help}");
     }
 }
