@@ -319,3 +319,30 @@ fn the_manual_has_the_sections_of_a_manual() {
         assert!(page.contains("awsmfa(1)"), "awsmfa-{}.1", sub.get_name());
     }
 }
+
+/// `awsmfa SUB --help` in a terminal `columns` wide (told by COLUMNS, as
+/// when stdout is not the terminal).
+fn help_in(columns: usize, sub: &str) -> String {
+    let out = std::process::Command::new(crate::support::BIN)
+        .args([sub, "--help"])
+        .env("COLUMNS", columns.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{sub} --help");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn help_wraps_to_the_terminal() {
+    for sub in ["exec", "export", "login", "doctor"] {
+        let help = help_in(60, sub);
+        let long: Vec<&str> = help.lines().filter(|l| l.chars().count() > 60).collect();
+        assert!(long.is_empty(), "{sub} --help, 60 columns: {long:?}");
+    }
+    // A wider terminal gets longer lines, up to clap's 100.
+    let wide = help_in(200, "exec");
+    assert!(
+        wide.lines().any(|l| l.chars().count() > 80),
+        "exec --help, 200 columns:\n{wide}"
+    );
+}
