@@ -300,7 +300,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Print every profile name in the files, one a line (for shell completion)
+    /// Print the usable profiles, one a line, each with its kind after a tab (for shell completion)
     #[arg(long, hide = true, conflicts_with = "json")]
     pub names: bool,
 }
