@@ -29,6 +29,56 @@ fn after_help() -> String {
     )
 }
 
+/// The examples closing `exec --help`.
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  awsmfa exec -- aws s3 ls
+  awsmfa exec --profile admin -- terraform plan       (a role, on the MFA session)
+  awsmfa exec -- aws --region us-east-1 sts get-caller-identity
+  AWS_PROFILE=ci awsmfa exec --token-code 123456 -- ./deploy.sh
+  awsmfa exec --server --profile admin -- terraform apply   (a run that outlasts its credentials)
+  awsmfa exec --profile admin                         (a shell with the session)";
+
+// What an option of `SessionArgs` does in each command that flattens it
+// (the struct's own doc comments are `exec`'s).
+
+/// `--duration` where the session is what the command gets.
+const DURATION_HELP: &str = "Session length: seconds, or 15m, 1h, 12h. An IAM user: 15m-36h \
+[default: $AWSMFA_DURATION, duration_seconds, 12h]. A role: 15m-1h on the user's MFA session, \
+more (up to 12h, the role's maximum) assumed directly with a new code, not for a role whose \
+source is a role [default: $AWSMFA_DURATION, the role's duration_seconds, 1h]";
+
+const EXPORT_REGION: &str = "AWS region for STS, printed as AWS_REGION and AWS_DEFAULT_REGION \
+[default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]";
+
+const CREDENTIAL_PROCESS_REGION: &str =
+    "AWS region for STS [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]";
+
+const LOGIN_REGION: &str = "AWS region for STS; its partition picks the sign-in endpoint \
+[default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]";
+
+const LOGIN_DURATION: &str = "The role session's length: seconds, or 15m, 1h, 12h. Up to 1h the \
+role is assumed on the user's MFA session and the console session lasts 1h; more (up to 12h, \
+the role's maximum) assumes it directly with a new code, and the console session lasts as long \
+[default: $AWSMFA_DURATION, the role's duration_seconds, 1h]";
+
+const LOGIN_REFRESH: &str = "Get new role credentials (on the user's cached MFA session) even when cached ones are still good";
+
+const ROTATE_REGION: &str = "AWS region for STS; its partition picks IAM's endpoint \
+[default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]";
+
+const ROTATE_DURATION: &str = "Length of the MFA session rotate works on, when it needs a new \
+one: seconds, or 15m, 1h, 12h; 15m-36h; for a user profile only (a role profile's user keeps its \
+own) [default: $AWSMFA_DURATION, duration_seconds, 12h]";
+
+const ROTATE_PROFILE: &str = "The profile whose IAM user's key to replace (a role profile: the \
+user it stands on) [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, $AWSMFA_PROFILE, default]";
+
+/// Sets an argument's help, for `mut_arg`.
+fn help(text: &'static str) -> impl FnOnce(clap::Arg) -> clap::Arg {
+    move |arg| arg.help(text)
+}
+
 #[derive(Parser)]
 #[command(
     name = "awsmfa",
@@ -51,12 +101,22 @@ pub enum Command {
         long_about = "Gets an MFA session (or reuses a cached one), then replaces itself with \
 COMMAND, whose environment carries AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN. \
 With no COMMAND it starts $SHELL. Exit status: the command's own, or 125 when awsmfa fails, \
-126 when the command cannot be run, 127 when it is not found."
+126 when the command cannot be run, 127 when it is not found.",
+        after_help = EXEC_EXAMPLES,
+        mut_arg("duration", help(DURATION_HELP))
     )]
     Exec(ExecArgs),
     /// Print the session's variables for a shell to evaluate
+    #[command(
+        mut_arg("region", help(EXPORT_REGION)),
+        mut_arg("duration", help(DURATION_HELP))
+    )]
     Export(ExportArgs),
     /// Print the session as credential_process JSON (for ~/.aws/config)
+    #[command(
+        mut_arg("region", help(CREDENTIAL_PROCESS_REGION)),
+        mut_arg("duration", help(DURATION_HELP))
+    )]
     CredentialProcess(SessionArgs),
     /// List the profiles awsmfa can use: IAM users and roles, with their MFA device (no secrets)
     List(ListArgs),
@@ -78,7 +138,16 @@ fails, 1 otherwise."
         long_about = "Opens the AWS console signed in as a role profile: the role's credentials \
 (cached, or new on the user's cached MFA session) are exchanged at the federation endpoint for a \
 sign-in URL, which goes to $BROWSER (else the platform's opener), or to stdout with --stdout. \
-The URL is a bearer secret: treat it like a password. A user profile cannot sign in this way."
+The URL is a bearer secret: treat it like a password. A user profile cannot sign in this way.",
+        mut_arg(
+            "profile",
+            help(
+                "The role profile to sign in as [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, $AWSMFA_PROFILE, default]"
+            )
+        ),
+        mut_arg("region", help(LOGIN_REGION)),
+        mut_arg("duration", help(LOGIN_DURATION)),
+        mut_arg("refresh", help(LOGIN_REFRESH))
     )]
     Login(LoginArgs),
     /// Store an IAM user's long-term keys in the OS keystore instead of ~/.aws/credentials
@@ -102,7 +171,10 @@ works (IAM is eventually consistent, up to 30 s); the new key stored where the o
 credentials file, rewritten in one step with every other line kept, or the keystore); IAM \
 DeleteAccessKey of the old key, and its cached sessions removed. A failure at any step leaves a \
 working key stored and says what is left to do. No secret is printed. The IAM endpoint is \
-AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else the partition's global one."
+AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else the partition's global one.",
+        mut_arg("profile", help(ROTATE_PROFILE)),
+        mut_arg("region", help(ROTATE_REGION)),
+        mut_arg("duration", help(ROTATE_DURATION))
     )]
     Rotate(SessionArgs),
     /// Print a shell completion script
@@ -120,7 +192,7 @@ pub struct SessionArgs {
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
-    /// Session length: seconds, or 15m, 1h, 12h [default: $AWSMFA_DURATION, duration_seconds, 12h]
+    /// Session length: seconds, or 15m, 1h, 12h (each command's help says its range and default)
     #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
     pub duration: Option<u64>,
 
@@ -185,11 +257,13 @@ pub struct ExportArgs {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// POSIX shells: eval "$(awsmfa export)"
+    /// POSIX shells (sh, bash, zsh, ksh, dash): eval "$(awsmfa export)"
+    #[value(alias = "bash", alias = "zsh", alias = "ksh", alias = "dash")]
     Sh,
     /// fish: awsmfa export --format fish | source
     Fish,
-    /// PowerShell: awsmfa export --format powershell | Invoke-Expression
+    /// PowerShell: awsmfa export --format powershell | Out-String | Invoke-Expression
+    #[value(alias = "pwsh")]
     Powershell,
     /// Windows cmd.exe: set lines
     Cmd,
@@ -226,7 +300,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Print every profile name in the files, one a line (for shell completion)
+    /// Print the usable profiles, one a line, each with its kind after a tab (for shell completion)
     #[arg(long, hide = true, conflicts_with = "json")]
     pub names: bool,
 }
@@ -354,5 +428,101 @@ mod tests {
                 "{argv:?}"
             );
         }
+    }
+
+    /// The format `export` prints for `value`.
+    fn export_format(value: &str) -> Result<Format, clap::Error> {
+        let cli = Cli::try_parse_from(["awsmfa", "export", "--format", value])?;
+        match cli.command {
+            Command::Export(args) => Ok(args.format),
+            _ => panic!("not export"),
+        }
+    }
+
+    #[test]
+    fn bash_and_zsh_are_sh() {
+        for shell in ["sh", "bash", "zsh", "ksh", "dash"] {
+            assert!(
+                matches!(export_format(shell), Ok(Format::Sh)),
+                "--format {shell}"
+            );
+        }
+        assert!(matches!(export_format("pwsh"), Ok(Format::Powershell)));
+        // An unknown shell is still a usage error, never fish in disguise.
+        let error = export_format("tcsh").err().expect("a usage error");
+        assert_eq!(error.kind(), clap::error::ErrorKind::InvalidValue);
+    }
+
+    #[test]
+    fn the_help_and_the_readme_give_one_powershell_line() {
+        let readme = include_str!("../README.md");
+        let line = "awsmfa export --format powershell | Out-String | Invoke-Expression";
+        assert!(readme.contains(line), "the README lost its PowerShell line");
+        let help = Cli::command()
+            .find_subcommand_mut("export")
+            .expect("export")
+            .render_long_help()
+            .to_string();
+        // As one line, however wide the terminal.
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(help.contains(line), "export --help: {help}");
+    }
+
+    /// What `awsmfa SUB --help` says of `--OPTION`, and its closing text.
+    fn option_help(sub: &str, option: &str) -> (String, String) {
+        let mut cli = Cli::command();
+        cli.build();
+        let sub = cli.find_subcommand(sub).expect("a subcommand");
+        let arg = sub
+            .get_arguments()
+            .find(|arg| arg.get_long() == Some(option))
+            .expect("an option");
+        let text = arg
+            .get_long_help()
+            .or(arg.get_help())
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let after = sub
+            .get_after_help()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        (text, after)
+    }
+
+    #[test]
+    fn each_command_says_what_its_options_do_there() {
+        // Only exec runs a command.
+        assert!(option_help("exec", "region").0.contains("the command"));
+        for sub in ["export", "credential-process", "login", "rotate"] {
+            let (region, _) = option_help(sub, "region");
+            assert!(region.contains("STS"), "{sub} --region: {region}");
+            assert!(
+                !region.contains("the command"),
+                "{sub} --region runs no command: {region}"
+            );
+        }
+        // --duration's range, and its default for a role.
+        for sub in ["exec", "export", "credential-process"] {
+            let (duration, _) = option_help(sub, "duration");
+            for needle in ["15m-36h", "15m-1h", "up to 12h", "duration_seconds, 1h"] {
+                assert!(duration.contains(needle), "{sub} --duration: {duration}");
+            }
+        }
+        let (login, _) = option_help("login", "duration");
+        for needle in [
+            "role",
+            "up to 12h",
+            "console session",
+            "duration_seconds, 1h",
+        ] {
+            assert!(login.contains(needle), "login --duration: {login}");
+        }
+        assert!(option_help("rotate", "duration").0.contains("15m-36h"));
+        // exec --help ends with examples.
+        let (_, after) = option_help("exec", "server");
+        assert!(
+            after.contains("Examples:") && after.contains("awsmfa exec --server"),
+            "exec --help: {after}"
+        );
     }
 }

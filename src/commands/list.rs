@@ -12,8 +12,7 @@ pub fn run(args: &ListArgs) -> Result<()> {
     let settings = super::settings()?;
     let files = Files::load(&settings.config_file, &settings.credentials_file)?;
     if args.names {
-        let names: String = files.names().iter().map(|n| format!("{n}\n")).collect();
-        return super::print(names.as_bytes());
+        return super::print(names(&files).as_bytes());
     }
     let cache = Cache::new(&settings)?;
     let text = list(
@@ -66,6 +65,27 @@ impl Row {
         }
         sources
     }
+}
+
+/// For shell completion: each usable profile, one a line, with its kind
+/// after a tab (fish shows it beside the name; bash and zsh cut it off).
+/// A profile that cannot be used is not offered.
+pub fn names(files: &Files) -> String {
+    files
+        .names()
+        .into_iter()
+        .filter_map(|name| {
+            let request = Request {
+                profile: name.to_owned(),
+                region: None,
+                duration: None,
+            };
+            let plan = files.resolve(&request).ok()?;
+            let kind = Row { plan, left: None }.kind();
+            // A name with a tab or a line break cannot be offered as one word.
+            (!name.contains(['\t', '\n', '\r'])).then(|| format!("{name}\t{kind}\n"))
+        })
+        .collect()
 }
 
 /// The table (or JSON) of usable profiles at `now`, with `min_ttl` asked for.

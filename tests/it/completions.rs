@@ -1,14 +1,19 @@
-//! `--profile <TAB>` offers the profile names in the user's files, in a real
-//! bash (sourcing the generated script), fish and zsh.
+//! `--profile <TAB>` offers the usable profiles in the user's files, in a
+//! real bash (sourcing the generated script), fish and zsh; bash completes
+//! `exec`'s command; the README's install lines work on a fresh account.
 
 use crate::support::*;
 use std::path::Path;
 
 fn world_with_profiles() -> World {
     let world = World::new();
+    // Usable: alice, admin (a role on alice), prod-eu (keys in the keystore).
+    // Not usable: broken (no MFA device), sso (another kind of credentials).
     world.write_config(&format!(
         "{ALICE_CONFIG}[profile admin]\nrole_arn = arn:aws:iam::1:role/admin\nsource_profile = alice\n\
-         [profile prod-eu]\nmfa_serial = m\n"
+         [profile prod-eu]\nmfa_serial = arn:aws:iam::123456789012:mfa/eu\n\
+         [profile broken]\nmfa_serial = m\n\
+         [profile sso]\nsso_start_url = https://example.com/start\nsso_region = eu-west-1\n"
     ));
     world
 }
@@ -38,22 +43,26 @@ fn sorted(text: &str) -> Vec<String> {
     words
 }
 
+/// What bash offers for `words` (with the cursor on word `current`), after
+/// `before` (such as a stand-in for bash-completion's functions).
+fn bash_complete(world: &World, file: &Path, before: &str, words: &str, current: usize) -> String {
+    shell(
+        world,
+        "bash",
+        &format!(
+            "{before} source '{}'; COMP_WORDS=({words}); COMP_CWORD={current}; \
+             _awsmfa awsmfa \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            file.display()
+        ),
+    )
+}
+
 #[test]
 fn bash_completes_profile_names() {
     let world = world_with_profiles();
     let file = script(&world, "bash");
-    let complete = |words: &str, current: usize| {
-        shell(
-            &world,
-            "bash",
-            &format!(
-                "source '{}'; COMP_WORDS=({words}); COMP_CWORD={current}; \
-                 _awsmfa awsmfa \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; \
-                 printf '%s\\n' \"${{COMPREPLY[@]}}\"",
-                file.display()
-            ),
-        )
-    };
+    let complete = |words: &str, current: usize| bash_complete(&world, &file, "", words, current);
     assert_eq!(
         sorted(&complete("awsmfa exec --profile ''", 3)),
         ["admin", "alice", "prod-eu"]
@@ -80,9 +89,23 @@ fn fish_completes_profile_names() {
             file.display()
         ),
     );
-    let names: Vec<&str> = out.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    let names: Vec<&str> = out
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default())
+        .collect();
     assert!(
         names.contains(&"alice") && names.contains(&"prod-eu"),
+        "{out}"
+    );
+    // Only the usable ones, each with its kind as the description.
+    assert!(
+        !names.contains(&"broken") && !names.contains(&"sso"),
+        "unusable profiles offered: {out}"
+    );
+    assert!(out.lines().any(|l| l == "alice\tIAM user"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("admin\trole") && l.ends_with("alice")),
         "{out}"
     );
     assert!(
@@ -122,5 +145,100 @@ fn zsh_completes_profile_names() {
             file.display()
         ),
     );
-    assert_eq!(sorted(&out), ["admin", "alice", "prod-eu"]);
+    // name:kind, as _describe takes them.
+    let names: Vec<String> = out
+        .lines()
+        .map(|l| l.split(':').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(sorted(&names.join(" ")), ["admin", "alice", "prod-eu"]);
+    assert!(out.lines().any(|l| l == "alice:IAM user"), "{out}");
+}
+
+#[test]
+fn bash_completes_the_command_of_exec() {
+    let world = world_with_profiles();
+    let file = script(&world, "bash");
+    let complete = |words: &str, current: usize| bash_complete(&world, &file, "", words, current);
+    // Commands from PATH, after `--` or as the first word that is not an option.
+    assert_eq!(
+        sorted(&complete("awsmfa exec -- awsmfa-f", 3)),
+        ["awsmfa-full"]
+    );
+    assert_eq!(
+        sorted(&complete("awsmfa exec --profile admin -v awsmfa-f", 5)),
+        ["awsmfa-full"]
+    );
+    // Options are still options, and an option's value is not a command.
+    assert!(
+        complete("awsmfa exec --pro", 2)
+            .lines()
+            .any(|l| l == "--profile")
+    );
+    assert_eq!(sorted(&complete("awsmfa exec --profile ad", 3)), ["admin"]);
+    // The command's own words: its file names.
+    std::fs::write(world.home().join("plan.tf"), "").unwrap();
+    let home = world.home().display().to_string();
+    assert_eq!(
+        sorted(&complete(
+            &format!("awsmfa exec -- terraform {home}/plan."),
+            4
+        )),
+        [format!("{home}/plan.tf")]
+    );
+    // With bash-completion loaded, its function completes the command's
+    // words, from the command's position.
+    let offset = "_command_offset() { COMPREPLY=(\"offset:$1\"); };";
+    for (words, current, at) in [
+        ("awsmfa exec -v -- aws s3", 5, "offset:4"),
+        ("awsmfa exec --region eu-west-1 aws s3", 5, "offset:4"),
+        ("awsmfa exec -- aw", 3, "offset:3"),
+    ] {
+        assert_eq!(
+            bash_complete(&world, &file, offset, words, current).trim(),
+            at,
+            "{words}"
+        );
+    }
+}
+
+/// The README's completion lines, as a fresh account runs them.
+#[test]
+fn the_readme_installs_completion_on_a_fresh_account() {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find("Shell completion (")
+        .expect("the README's completion lines");
+    let lines: Vec<&str> = readme[start..]
+        .lines()
+        .skip_while(|l| !l.starts_with("    "))
+        .take_while(|l| l.starts_with("    "))
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+
+    let world = World::new();
+    let steps = lines.join("\n");
+    shell(&world, "sh", &format!("set -e\n{steps}"));
+    // The file is where bash-completion loads it from, and the package is named.
+    assert!(readme[start..].contains("bash-completion package"));
+    let home = world.home();
+    let bash = home.join(".local/share/bash-completion/completions/awsmfa");
+    assert!(
+        shell(
+            &world,
+            "bash",
+            &format!("source '{}'; declare -F _awsmfa", bash.display())
+        )
+        .contains("_awsmfa")
+    );
+    // zsh finds it through fpath, as the README says.
+    let zsh = shell(
+        &world,
+        "zsh",
+        "fpath+=(~/.zfunc); autoload -U compinit; compinit -u -d ~/.zcompdump; print -r -- $_comps[awsmfa]",
+    );
+    assert_eq!(zsh.trim(), "_awsmfa");
+    // fish loads it by itself.
+    let fish = shell(&world, "fish", "complete -C 'awsmfa exec --prof'");
+    assert!(fish.contains("--profile"), "{fish}");
 }
