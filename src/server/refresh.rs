@@ -169,14 +169,20 @@ impl Refresher {
         }
     }
 
-    /// New credentials for the plan; a code, when one is needed and there
-    /// is no `mfa_process`, is asked for here at the terminal.
+    /// New credentials for the plan; a code, when one is needed and would
+    /// be asked for at the terminal, is asked for here; `mfa_process`, a
+    /// dialog or ykman (`mfa_prompt`) are asked as any run asks them.
     fn attempt(&mut self) -> Result<Credentials> {
-        if self.setup.plan.mfa.process.is_some() || !self.needs_code() {
+        let prompt = self.setup.options.prompt.or(self.setup.plan.mfa.prompt);
+        let at_terminal = matches!(prompt, None | Some(crate::mfa::Prompt::Terminal));
+        if self.setup.plan.mfa.process.is_some() || !at_terminal || !self.needs_code() {
             return self.setup.get();
         }
-        let mut tty = Terminal::open().ok_or(Error::NoCodeSource)?;
-        self.ask(&mut tty)
+        match Terminal::open() {
+            Some(mut tty) => self.ask(&mut tty),
+            // No terminal: a desktop dialog, where there is one, as any run asks.
+            None => self.setup.get(),
+        }
     }
 
     /// Asks for a code at the terminal, on a line of its own (the

@@ -230,3 +230,37 @@ fn a_prompt_that_cannot_be_is_one_line() {
         .fails_with(1, "there is no terminal to ask on");
     assert_eq!(world.sts.count("GetSessionToken"), 0);
 }
+
+#[test]
+fn a_long_run_asks_for_its_next_code_in_a_dialog() {
+    let world = World::new();
+    let display = Display::start();
+    world.sts.set_session_lifetime(16);
+    let first = code();
+    let mut command = world.command(&[
+        "exec",
+        "--server",
+        "--token-code",
+        &first,
+        "--",
+        "sh",
+        "-c",
+        "sleep 12; aws sts get-caller-identity --query Arn --output text",
+    ]);
+    command
+        .env("DISPLAY", &display.name)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().expect("awsmfa");
+    // Half the session gone, the refresher asks ahead of time, in a dialog.
+    let next = code();
+    display.answer(&next, "Return");
+    let run = finish(&world, child);
+    run.ok();
+    assert!(run.stdout.contains(ALICE_ARN), "{}", run.stdout);
+    assert_eq!(
+        world.sts.codes(),
+        [first, next],
+        "the dialog's code made the next session"
+    );
+}
