@@ -274,19 +274,12 @@ fn device_check(serial: &str) -> Check {
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit());
     let resource = parts.get(5).copied().unwrap_or("");
-    if well_formed && resource.starts_with("u2f/") {
+    if let Some(error) = crate::profile::security_key(serial) {
         return check(
             "MFA device",
             Status::Fail,
-            format!(
-                "{serial} is a FIDO security key: security keys cannot serve API calls, \
-                 only console sign-in"
-            ),
-            Some(
-                "register a virtual (authenticator app) or hardware TOTP device for the user \
-                 and set mfa_serial to its ARN"
-                    .into(),
-            ),
+            error.to_string(),
+            error.hint().map(str::to_owned),
         );
     }
     if well_formed && resource.starts_with("mfa/") && resource.len() > 4 {

@@ -473,6 +473,39 @@ impl Files {
     }
 }
 
+impl Mfa {
+    /// Refuses a device that cannot give a code (a FIDO security key),
+    /// before any code is asked for: every command that would ask calls it.
+    pub fn check_device(&self) -> Result<()> {
+        match security_key(&self.serial) {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The error for a FIDO security key's ARN (`arn:PARTITION:iam::ACCOUNT:u2f/…`):
+/// such a key signs in to the console but gives no code for API calls. The
+/// same words in `doctor` and in every command that would ask for a code.
+pub fn security_key(serial: &str) -> Option<Error> {
+    let parts: Vec<&str> = serial.splitn(6, ':').collect();
+    let is_key = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[5].starts_with("u2f/");
+    is_key.then(|| {
+        Error::config_with_hint(
+            format!(
+                "{serial} is a FIDO security key: security keys cannot serve API calls, \
+                 only console sign-in"
+            ),
+            "register a virtual (authenticator app) or hardware TOTP device for the user \
+             and set mfa_serial to its ARN",
+        )
+    })
+}
+
 /// An MFA device ARN (`arn:PARTITION:iam::ACCOUNT:mfa/NAME`, or `u2f/…`), or
 /// a hardware token's serial number (`GAHT12345678`), as STS takes them.
 pub fn is_mfa_serial(serial: &str) -> bool {

@@ -1,0 +1,54 @@
+//! What a user reads: refusals before a code is spent, hints that lead
+//! somewhere, and messages in words (issue 19).
+
+use crate::support::*;
+
+const SECURITY_KEY: &str = "arn:aws:iam::123456789012:u2f/user/alice/yubikey-ABCDEF";
+
+#[test]
+fn a_security_key_is_refused_before_any_code_source_with_doctors_words() {
+    let world = World::new();
+    let ran = world.home().join("mfa-process-ran");
+    let script = world.home().join("mfa-code");
+    executable(
+        &script,
+        &format!("#!/bin/sh\ntouch '{}'\necho 123456\n", ran.display()),
+    );
+    world.write_config(&format!(
+        "[profile alice]\nmfa_serial = {SECURITY_KEY}\nmfa_process = {}\nregion = eu-west-1\n\
+         [profile admin]\nrole_arn = {ADMIN}\nsource_profile = alice\n",
+        script.display()
+    ));
+    world.sts.add_role(ADMIN, None);
+    let doctor = world.run(&["doctor", "--json"]);
+    let checks: serde_json::Value = serde_json::from_str(&doctor.stdout).expect("doctor's JSON");
+    let device = checks
+        .as_array()
+        .and_then(|checks| checks.iter().find(|c| c["name"] == "MFA device"))
+        .unwrap_or_else(|| panic!("no device check: {}", doctor.stdout));
+    assert_eq!(device["status"], "fail");
+    let words = device["detail"].as_str().expect("detail").to_owned();
+    assert!(
+        words.contains("security keys cannot serve API calls"),
+        "{words}"
+    );
+
+    for (args, status) in [
+        (&["exec", "--", "true"][..], 125),
+        (&["export"][..], 1),
+        (&["credential-process"][..], 1),
+        (&["login", "--profile", "admin", "--stdout"][..], 1),
+    ] {
+        let run = world.run(args);
+        run.fails_with(status, &words);
+        assert!(
+            run.stderr.contains("hint: register a virtual"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        let given = world.run_with_code(args);
+        given.fails_with(status, &words);
+    }
+    assert!(!ran.exists(), "mfa_process ran for a security key");
+    assert!(world.sts.codes().is_empty(), "a code reached STS");
+}
