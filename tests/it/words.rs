@@ -52,3 +52,22 @@ fn a_security_key_is_refused_before_any_code_source_with_doctors_words() {
     assert!(!ran.exists(), "mfa_process ran for a security key");
     assert!(world.sts.codes().is_empty(), "a code reached STS");
 }
+
+#[test]
+fn a_rejected_code_names_both_causes_and_where_to_find_the_device() {
+    let world = World::new();
+    let run = world.run(&["exec", "--token-code", WRONG_CODE, "--", "true"]);
+    run.fails_with(
+        125,
+        "STS rejected the MFA code for arn:aws:iam::123456789012:mfa/alice",
+    );
+    let hint = run.stderr.lines().nth(1).unwrap_or_default();
+    for words in [
+        "the code was wrong",
+        "mfa_serial is not this user's device (wrong account or name)",
+        "Security credentials",
+        "aws iam list-mfa-devices",
+    ] {
+        assert!(hint.contains(words), "'{words}' not in: {hint}");
+    }
+}
