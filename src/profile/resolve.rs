@@ -282,14 +282,7 @@ impl Files {
     /// The profile asked for, then each `source_profile` down to one without `role_arn`.
     fn chain(&self, profile: &str) -> Result<Vec<String>> {
         if !self.profiles.contains_key(profile) {
-            return Err(Error::config_with_hint(
-                format!(
-                    "profile '{profile}' is not in {} or {}",
-                    self.config.display(),
-                    self.credentials.display()
-                ),
-                self.other_profiles_hint(profile),
-            ));
+            return Err(self.unknown_profile(profile));
         }
         let mut chain = vec![profile.to_owned()];
         let mut current = profile;
@@ -434,6 +427,18 @@ impl Files {
             [one] => format!("use the IAM user profile '{one}': --profile {one}"),
             many => format!("IAM user profiles here: {}", many.join(", ")),
         }
+    }
+
+    /// A profile that is not in the files: the nearest name, and the list.
+    pub fn unknown_profile(&self, profile: &str) -> Error {
+        Error::config_with_hint(
+            format!(
+                "profile '{profile}' is not in {} or {}",
+                self.config.display(),
+                self.credentials.display()
+            ),
+            self.other_profiles_hint(profile),
+        )
     }
 
     /// For a profile name that is not there: the nearest one, and the list.

@@ -71,3 +71,47 @@ fn a_rejected_code_names_both_causes_and_where_to_find_the_device() {
         assert!(hint.contains(words), "'{words}' not in: {hint}");
     }
 }
+
+#[test]
+fn clear_says_what_it_removed_in_words() {
+    let world = world_with_admin();
+    world
+        .run_with_code(&["exec", "--profile", "admin", "--", "true"])
+        .ok();
+    let run = world.run(&["clear", "--profile", "admin"]);
+    run.ok();
+    assert_eq!(
+        run.stdout,
+        format!("removed the cached role session of profile 'admin' ({ADMIN}, 1h)\n")
+    );
+    let run = world.run(&["clear", "--profile", "alice"]);
+    run.ok();
+    assert_eq!(
+        run.stdout,
+        "removed the cached MFA session of profile 'alice' (12h)\n"
+    );
+    assert!(world.cache_entries().is_empty());
+}
+
+#[test]
+fn clear_of_an_unknown_profile_suggests_the_nearest() {
+    let world = world_with_admin();
+    world
+        .run_with_code(&["exec", "--profile", "admin", "--", "true"])
+        .ok();
+    world
+        .run(&["clear", "--profile", "admni"])
+        .fails_with(1, "profile 'admni' is not in");
+    let run = world.run(&["clear", "--profile", "admni"]);
+    assert!(
+        run.stderr.contains("hint: did you mean 'admin'?"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.cache_entries().len(), 2, "nothing removed");
+
+    // A profile since removed from the files: its sessions can still go.
+    world.write_config(ALICE_CONFIG);
+    world.run(&["clear", "--profile", "admin"]).ok();
+    assert_eq!(world.cache_entries().len(), 1);
+}
