@@ -115,3 +115,47 @@ fn clear_of_an_unknown_profile_suggests_the_nearest() {
     world.run(&["clear", "--profile", "admin"]).ok();
     assert_eq!(world.cache_entries().len(), 1);
 }
+
+#[test]
+fn aws_vault_habits_get_a_pointer_in_every_command() {
+    let world = world_with_admin();
+    for (args, hint) in [
+        (
+            &["login", "admin"][..],
+            "write awsmfa login --profile admin",
+        ),
+        (&["clear", "admin"], "write awsmfa clear --profile admin"),
+        (&["export", "admin"], "write awsmfa export --profile admin"),
+        (
+            &["credential-process", "admin"],
+            "write awsmfa credential-process --profile admin",
+        ),
+        (
+            &["exec", "--mfa-token", "123456", "--", "true"],
+            "--token-code",
+        ),
+        (&["exec", "-t", "123456", "--", "true"], "--token-code"),
+        (&["export", "--mfa-token=123456"], "--token-code"),
+        (&["login", "-t123456", "--profile", "admin"], "--token-code"),
+        (&["exec", "--json"], "awsmfa credential-process"),
+        (
+            &["exec", "--json", "--", "true"],
+            "awsmfa credential-process",
+        ),
+    ] {
+        let run = world.run(args);
+        run.fails_with(2, "unexpected argument");
+        let second = run.stderr.lines().nth(1).unwrap_or_default();
+        assert!(
+            second.starts_with("hint: ") && second.contains(hint),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("123456"),
+            "the code is repeated: {}",
+            run.stderr
+        );
+    }
+    assert!(world.sts.calls().is_empty());
+}
