@@ -107,22 +107,20 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
     let request = Request::from(&settings);
     let plan = files.as_ref().ok().map(|files| files.resolve(&request));
 
-    // The two files.
-    match &files {
-        Ok(files) => {
-            for (name, path, secret) in [
-                ("config file", &files.config, false),
-                ("credentials file", &files.credentials, true),
-            ] {
-                checks.push(file_check(name, path, secret, &tilde));
-            }
-        }
-        Err(e) => checks.push(check(
+    // The two files: each is there, private enough, and (both) readable.
+    for (name, path, secret) in [
+        ("config file", &settings.config_file, false),
+        ("credentials file", &settings.credentials_file, true),
+    ] {
+        checks.push(file_check(name, path, secret, &tilde));
+    }
+    if let Err(e) = &files {
+        checks.push(check(
             "AWS files",
             Status::Fail,
             e.to_string(),
             e.hint().map(str::to_owned),
-        )),
+        ));
     }
 
     // The profile, and what it stands on.
@@ -134,12 +132,22 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
                 e.to_string(),
                 e.hint().map(str::to_owned),
             ));
+            // What can still be checked of it, so every problem shows at once.
+            if let Some(serial) = files
+                .as_ref()
+                .ok()
+                .and_then(|files| files.mfa_serial_of(&settings.profile))
+            {
+                checks.push(device_check(serial));
+            }
             None
         }
         Some(Ok(plan)) => {
             checks.push(profile_check(plan));
             checks.push(device_check(&plan.mfa.serial));
-            checks.push(key_check(plan));
+            if let Ok(files) = &files {
+                checks.push(key_check(plan, &files.credentials));
+            }
             if let Some(process) = &plan.mfa.process {
                 checks.push(process_check(process, env));
             }
@@ -304,7 +312,7 @@ fn device_check(serial: &str) -> Check {
     )
 }
 
-fn key_check(plan: &Plan) -> Check {
+fn key_check(plan: &Plan, credentials_file: &Path) -> Check {
     let profile = &plan.user.profile;
     let (keys, place) = match &plan.user.keys {
         KeysAt::Files(keys) => (std::borrow::Cow::Borrowed(keys), "in the AWS files"),
@@ -344,7 +352,13 @@ fn key_check(plan: &Plan) -> Check {
             "access key",
             Status::Fail,
             format!("{of}: {shown} is a temporary key, not an IAM user's long-term key"),
-            Some("put the IAM user's access key (AKIA…) in the credentials file".into()),
+            Some(match &plan.user.keys {
+                KeysAt::Files(_) => crate::profile::long_term_pair_hint(profile, credentials_file),
+                KeysAt::Keystore => format!(
+                    "store the IAM user's long-term pair (AKIA…) instead: awsmfa add --profile \
+                     {profile}"
+                ),
+            }),
         )
     } else {
         check(

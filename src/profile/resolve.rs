@@ -129,10 +129,7 @@ impl Files {
                     "profile '{user_name}' holds temporary credentials (aws_session_token); \
                      GetSessionToken needs an IAM user's long-term keys"
                 ),
-                format!(
-                    "remove aws_session_token from [{user_name}] in {}",
-                    self.credentials.display()
-                ),
+                long_term_pair_hint(user_name, self.file_of(user_name, "aws_session_token")),
             ));
         }
         let of = if user_name == request.profile {
@@ -366,6 +363,20 @@ impl Files {
         ))
     }
 
+    /// The `mfa_serial` a run of `profile` would use, following
+    /// `source_profile` as far as it goes: for `doctor`, when the profile
+    /// cannot be resolved, to still check the device.
+    pub fn mfa_serial_of(&self, profile: &str) -> Option<&str> {
+        let mut current = profile;
+        for _ in 0..MAX_CHAIN {
+            if let Some(serial) = self.get(current, "mfa_serial") {
+                return Some(serial);
+            }
+            current = self.get(current, "source_profile")?;
+        }
+        None
+    }
+
     /// Every profile name in the files, sorted.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
@@ -509,6 +520,17 @@ pub fn security_key(serial: &str) -> Option<Error> {
              and set mfa_serial to its ARN",
         )
     })
+}
+
+/// What to do about temporary keys (`ASIA…`, a session token) where an IAM
+/// user's long-term pair belongs: all three values go.
+pub fn long_term_pair_hint(profile: &str, file: &Path) -> String {
+    format!(
+        "replace all three values in [{profile}] in {} with the IAM user's long-term pair: \
+         aws_access_key_id (AKIA…) and aws_secret_access_key, and no aws_session_token \
+         (IAM → Users → Security credentials → Create access key)",
+        file.display()
+    )
 }
 
 /// An MFA device ARN (`arn:PARTITION:iam::ACCOUNT:mfa/NAME`, or `u2f/…`), or

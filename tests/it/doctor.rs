@@ -321,3 +321,88 @@ fn leftovers_of_killed_runs_are_counted() {
         run.stdout
     );
 }
+
+#[test]
+fn temporary_keys_are_to_be_replaced_and_the_other_checks_still_run() {
+    let world = World::new();
+    world.write_config(
+        "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:u2f/user/alice/key-ABC\n",
+    );
+    world.write_credentials(
+        "[alice]\naws_access_key_id = ASIAEXAMPLE000000001\naws_secret_access_key = s\n\
+         aws_session_token = t\n",
+    );
+    std::fs::set_permissions(
+        world.home().join("aws-credentials"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let mut command = world.command(&["doctor"]);
+    command.env("AWS_SESSION_TOKEN", "x");
+    let run = world.run_command(command);
+    assert_eq!(run.status, 1);
+    let profile = line(&run.stdout, "profile");
+    assert!(
+        profile.starts_with("fail")
+            && profile.contains("replace all three values in [alice]")
+            && profile.contains("long-term pair"),
+        "{profile}"
+    );
+    // Every other problem, at once.
+    assert!(
+        line(&run.stdout, "MFA device").starts_with("fail"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run.stdout, "credentials file").starts_with("warn"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run.stdout, "environment").starts_with("warn"),
+        "{}",
+        run.stdout
+    );
+    assert!(line(&run.stdout, "STS").starts_with("ok"), "{}", run.stdout);
+    line(&run.stdout, "cache");
+
+    // A run says the same.
+    let exec = world.run(&["exec", "--", "true"]);
+    exec.fails_with(125, "holds temporary credentials");
+    assert!(
+        exec.stderr.contains("hint: replace all three values"),
+        "{}",
+        exec.stderr
+    );
+
+    // A temporary key id without its token: the key check says the same.
+    world.write_config(ALICE_CONFIG);
+    world.write_credentials(
+        "[alice]\naws_access_key_id = ASIAEXAMPLE000000001\naws_secret_access_key = s\n",
+    );
+    let run = doctor(&world, &[]);
+    let key = line(&run.stdout, "access key");
+    assert!(
+        key.starts_with("fail") && key.contains("replace all three values in [alice]"),
+        "{key}"
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_read_leaves_the_other_files_check() {
+    let world = World::new();
+    world.write_config("[profile alice\n");
+    let run = doctor(&world, &[]);
+    assert_eq!(run.status, 1);
+    assert!(
+        line(&run.stdout, "AWS files").starts_with("fail"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run.stdout, "credentials file").contains("~/aws-credentials"),
+        "{}",
+        run.stdout
+    );
+}
