@@ -195,6 +195,11 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
         )),
         Err(e) => checks.push(check("cache", Status::Fail, e.to_string(), None)),
     }
+    // Messages made elsewhere (a profile's error, a file's) name full paths.
+    for c in &mut checks {
+        c.detail = tilde_text(&c.detail, home.as_deref());
+        c.hint = c.hint.as_deref().map(|h| tilde_text(h, home.as_deref()));
+    }
     checks
 }
 
@@ -729,6 +734,37 @@ fn tilde(path: &Path, home: Option<&str>) -> String {
     }
 }
 
+/// `text` with every path in the home folder written with `~`: where the
+/// home folder's path stands as a whole (not `/home/ab` for `/home/a`).
+fn tilde_text(text: &str, home: Option<&str>) -> String {
+    let Some(home) = home
+        .map(|h| h.trim_end_matches('/'))
+        .filter(|h| !h.is_empty())
+    else {
+        return text.to_owned();
+    };
+    let part_of_path = |c: char| c.is_alphanumeric() || "._-~/".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(home) {
+        let (before, after) = (&rest[..at], &rest[at + home.len()..]);
+        let starts = out
+            .chars()
+            .chain(before.chars())
+            .last()
+            .is_none_or(|c| !part_of_path(c));
+        let ends = after
+            .chars()
+            .next()
+            .is_none_or(|c| c == '/' || !part_of_path(c));
+        out.push_str(before);
+        out.push_str(if starts && ends { "~" } else { home });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The report: aligned lines (colour only when asked), or JSON.
 pub fn render(checks: &[Check], json: bool, colour: bool) -> Result<String> {
     if json {
@@ -785,6 +821,21 @@ mod tests {
         );
         assert_eq!(tilde(Path::new("/home/a"), Some("/home/a/")), "~");
         assert_eq!(tilde(Path::new("/etc/x"), None), "/etc/x");
+        assert_eq!(
+            tilde_text(
+                "remove x from [a] in /home/a/.aws/credentials",
+                Some("/home/a")
+            ),
+            "remove x from [a] in ~/.aws/credentials"
+        );
+        assert_eq!(
+            tilde_text(
+                "'/home/a/c' or /home/ab/x, /x/home/a/y, /home/a",
+                Some("/home/a/")
+            ),
+            "'~/c' or /home/ab/x, /x/home/a/y, ~"
+        );
+        assert_eq!(tilde_text("/home/a/x", None), "/home/a/x");
     }
 
     #[test]

@@ -406,3 +406,35 @@ fn a_file_that_cannot_be_read_leaves_the_other_files_check() {
         run.stdout
     );
 }
+
+#[test]
+fn home_paths_are_a_tilde_on_every_line() {
+    let world = World::new();
+    let home = world.home().display().to_string();
+    for (config, credentials) in [
+        // The profile's error names the credentials file.
+        (
+            ALICE_CONFIG.to_owned(),
+            format!("{}aws_session_token = t\n", alice_credentials()),
+        ),
+        // Not a device ARN: the config file, in the profile's error.
+        (
+            "[profile alice]\nmfa_serial = alice\n".to_owned(),
+            alice_credentials(),
+        ),
+        // A file that cannot be read.
+        ("[profile alice\n".to_owned(), alice_credentials()),
+    ] {
+        world.write_config(&config);
+        world.write_credentials(&credentials);
+        for args in [&[][..], &["--json"]] {
+            let run = doctor(&world, args);
+            assert!(run.stdout.contains('~'), "{}", run.stdout);
+            assert!(
+                !run.stdout.contains(&home),
+                "a full home path:\n{}",
+                run.stdout
+            );
+        }
+    }
+}
