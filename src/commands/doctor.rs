@@ -156,7 +156,7 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
         None => None,
     };
 
-    checks.push(environment_check(env, files.as_ref().ok()));
+    checks.push(environment_check(env, files.as_ref().ok(), inputs.now));
 
     // STS, where a run would reach it.
     let region = (settings.region.clone()).or_else(|| usable.and_then(|p| p.region.clone()));
@@ -403,7 +403,11 @@ fn process_check(process: &str, env: &dyn Fn(&str) -> Option<String>) -> Check {
     }
 }
 
-fn environment_check(env: &dyn Fn(&str) -> Option<String>, files: Option<&Files>) -> Check {
+fn environment_check(
+    env: &dyn Fn(&str) -> Option<String>,
+    files: Option<&Files>,
+    now: SystemTime,
+) -> Check {
     let set: Vec<&str> = [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -413,6 +417,40 @@ fn environment_check(env: &dyn Fn(&str) -> Option<String>, files: Option<&Files>
     .into_iter()
     .filter(|name| env(name).is_some_and(|v| !v.is_empty()))
     .collect();
+    // What `eval "$(awsmfa export)"` (or a run inside `awsmfa exec`) sets:
+    // awsmfa's own session, not a surprise.
+    let own = (
+        env("AWSMFA_PROFILE").filter(|v| !v.is_empty()),
+        env("AWS_CREDENTIAL_EXPIRATION")
+            .and_then(|at| humantime::parse_rfc3339(at.trim()).ok().map(|t| (at, t))),
+    );
+    if let (Some(profile), Some((at, expiry))) = own
+        && set.contains(&"AWS_SESSION_TOKEN")
+    {
+        let left = match expiry.duration_since(now) {
+            Ok(left) => left.as_secs() as i64,
+            Err(_) => 0,
+        };
+        let from = format!("credentials from awsmfa export (or exec), profile '{profile}'");
+        return if left > 0 {
+            check(
+                "environment",
+                Status::Ok,
+                format!("{from}, expires {at} ({} left)", crate::human_seconds(left)),
+                None,
+            )
+        } else {
+            check(
+                "environment",
+                Status::Warn,
+                format!("{from}, expired at {at}: tools run without awsmfa will be refused"),
+                Some(format!(
+                    "eval \"$(awsmfa export --profile {profile})\" again, or unset {}",
+                    set.join(" ")
+                )),
+            )
+        };
+    }
     if !set.is_empty() {
         return check(
             "environment",

@@ -438,3 +438,34 @@ fn home_paths_are_a_tilde_on_every_line() {
         }
     }
 }
+
+#[test]
+fn the_variables_of_an_evaluated_export_are_awsmfas_own() {
+    let world = private_world();
+    world.run_with_code(&["export"]).ok();
+    let script = format!("eval \"$('{BIN}' export)\" && exec '{BIN}' doctor");
+    let run = world.run_command(world.program("sh", &["-c", &script]));
+    let environment = line(&run.stdout, "environment");
+    assert!(
+        environment.starts_with("ok")
+            && environment.contains("from awsmfa export")
+            && environment.contains("profile 'alice'")
+            && environment.contains("expires")
+            && environment.contains("left"),
+        "{environment}"
+    );
+    assert!(!run.stdout.contains("tempSecret") && !run.stdout.contains("unset"));
+
+    // Once expired, it says so.
+    let script = format!(
+        "eval \"$('{BIN}' export)\" && AWS_CREDENTIAL_EXPIRATION=2020-01-01T00:00:00Z exec '{BIN}' doctor"
+    );
+    let run = world.run_command(world.program("sh", &["-c", &script]));
+    let environment = line(&run.stdout, "environment");
+    assert!(
+        environment.starts_with("warn")
+            && environment.contains("expired at 2020-01-01T00:00:00Z")
+            && environment.contains("awsmfa export --profile alice"),
+        "{environment}"
+    );
+}
