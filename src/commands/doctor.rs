@@ -579,7 +579,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
             );
         }
     };
-    let took = answer.elapsed.as_millis();
+    let took = milliseconds(answer.elapsed);
     // Anything that answers HTTP would do so far: a proxy, a captive
     // portal, another server at that address.
     if !is_sts_error(&answer.body) {
@@ -595,7 +595,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
             "STS",
             status,
             format!(
-                "{at} answered in {took} ms, {like}: {}",
+                "{at} answered in {took}, {like}: {}",
                 what_answered(&answer)
             ),
             Some(
@@ -613,7 +613,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
         return check(
             "STS",
             Status::Warn,
-            format!("{at} answered in {took} ms, without a Date to check the clock by"),
+            format!("{at} answered in {took}, without a Date to check the clock by"),
             None,
         );
     };
@@ -625,7 +625,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
     };
     let clock = format!(
         "this clock is {} {} STS's",
-        crate::human_seconds(offset as i64).replace("expired", "0s"),
+        skew(offset),
         if ahead { "ahead of" } else { "behind" }
     );
     let fix =
@@ -635,7 +635,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
             "STS",
             Status::Fail,
             format!(
-                "{at} answered in {took} ms, but {clock}: STS refuses signatures more than 5 min off"
+                "{at} answered in {took}, but {clock}: STS refuses signatures more than 5 min off"
             ),
             fix,
         )
@@ -643,17 +643,49 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
         check(
             "STS",
             Status::Warn,
-            format!("{at} answered in {took} ms; {clock}, near STS's 5 min limit"),
+            format!(
+                "{at} answered in {took}; {clock}, more than a minute off (STS refuses \
+                 signatures more than 5 min off)"
+            ),
             fix,
+        )
+    } else if offset == 0 {
+        check(
+            "STS",
+            Status::Ok,
+            format!("{at} answered in {took}; the clock agrees with STS's to the second"),
+            None,
         )
     } else {
         check(
             "STS",
             Status::Ok,
-            format!("{at} answered in {took} ms; the clock agrees within a minute"),
+            format!("{at} answered in {took}; the clock agrees with STS's: {clock}"),
             None,
         )
     }
+}
+
+/// A time taken, as `12 ms`; under a millisecond as `<1 ms`, not `0 ms`.
+fn milliseconds(elapsed: Duration) -> String {
+    match elapsed.as_millis() {
+        0 => "<1 ms".to_owned(),
+        ms => format!("{ms} ms"),
+    }
+}
+
+/// A clock offset to the second: `42 s`, `2 min 5 s`.
+fn skew(seconds: u64) -> String {
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+/// `1 entry`, `2 entries`: `n` and the word for one or for many.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn cache_checks(
@@ -710,12 +742,15 @@ fn cache_checks(
     }
     let (temps, locks) = cache.leftovers();
     let mut detail = format!(
-        "{dir} (mode {mode:o}): {usable} usable, {low} running low, {expired} expired, \
-         {unusable} unusable entries"
+        "{dir} (mode {mode:o}): {}: {usable} usable, {low} running low, {expired} expired, \
+         {unusable} unusable",
+        count(usable + low + expired + unusable, "entry", "entries")
     );
     if temps + locks > 0 {
         detail.push_str(&format!(
-            "; {temps} stale temporary files, {locks} stale locks"
+            "; {}, {}",
+            count(temps, "stale temporary file", "stale temporary files"),
+            count(locks, "stale lock", "stale locks")
         ));
     }
     let status = if shared || unusable > 0 {
@@ -874,6 +909,18 @@ mod tests {
             "'~/c' or /home/ab/x, /x/home/a/y, ~"
         );
         assert_eq!(tilde_text("/home/a/x", None), "/home/a/x");
+    }
+
+    #[test]
+    fn figures_in_words() {
+        assert_eq!(milliseconds(Duration::from_micros(300)), "<1 ms");
+        assert_eq!(milliseconds(Duration::from_millis(31)), "31 ms");
+        assert_eq!(skew(0), "0 s");
+        assert_eq!(skew(59), "59 s");
+        assert_eq!(skew(120), "2 min");
+        assert_eq!(skew(425), "7 min 5 s");
+        assert_eq!(count(1, "entry", "entries"), "1 entry");
+        assert_eq!(count(0, "entry", "entries"), "0 entries");
     }
 
     #[test]

@@ -88,6 +88,18 @@ fn the_clock_is_judged_by_stss_date() {
         sts.starts_with("warn") && sts.contains("ahead of STS's"),
         "{sts}"
     );
+    // To the second, and words that fit two minutes.
+    assert!(
+        ["1 min 59 s", "2 min ahead", "2 min 1 s"]
+            .iter()
+            .any(|skew| sts.contains(skew)),
+        "{sts}"
+    );
+    assert!(
+        sts.contains("more than a minute off") && !sts.contains("near"),
+        "{sts}"
+    );
+    assert!(!sts.contains(" 0 ms"), "{sts}");
     world.sts.set_clock_skew(400);
     let run = doctor(&world, &[]);
     assert_eq!(run.status, 1);
@@ -226,7 +238,7 @@ fn cache_entries_are_counted() {
     let cache = line(&run.stdout, "cache");
     assert!(
         cache.starts_with("warn")
-            && cache.contains("1 usable, 1 running low, 1 expired, 1 unusable entries"),
+            && cache.contains("4 entries: 1 usable, 1 running low, 1 expired, 1 unusable"),
         "{cache}"
     );
     assert!(line(&run.stdout, "session").contains("has a cached session, 11h"));
@@ -316,7 +328,7 @@ fn leftovers_of_killed_runs_are_counted() {
     let run = doctor(&world, &[]);
     run.ok();
     assert!(
-        line(&run.stdout, "cache").contains("1 stale temporary files, 1 stale locks"),
+        line(&run.stdout, "cache").contains("1 stale temporary file, 1 stale lock"),
         "{}",
         run.stdout
     );
@@ -468,4 +480,20 @@ fn the_variables_of_an_evaluated_export_are_awsmfas_own() {
             && environment.contains("awsmfa export --profile alice"),
         "{environment}"
     );
+}
+
+#[test]
+fn one_cached_session_is_one_entry() {
+    let world = private_world();
+    world.run_with_code(&["exec", "--", "true"]).ok();
+    let run = doctor(&world, &[]);
+    run.ok();
+    let cache = line(&run.stdout, "cache");
+    assert!(
+        cache.contains("1 entry: 1 usable, 0 running low, 0 expired, 0 unusable"),
+        "{cache}"
+    );
+    let sts = line(&run.stdout, "STS");
+    assert!(sts.contains("the clock agrees with STS's"), "{sts}");
+    assert!(!sts.contains(" 0 ms"), "{sts}");
 }
