@@ -90,7 +90,11 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Config { hint, .. } | Error::CommandNotFound { hint, .. } => hint.as_deref(),
-            Error::MfaRejected { .. } => Some("check the device and wait for a fresh code"),
+            Error::MfaRejected { .. } => Some(
+                "either the code was wrong (wait for a fresh one), or mfa_serial is not this \
+                 user's device (wrong account or name): the IAM console shows its ARN under \
+                 the user's Security credentials, as does aws iam list-mfa-devices",
+            ),
             _ => None,
         }
     }

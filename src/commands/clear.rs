@@ -4,12 +4,48 @@
 use super::status::length;
 use crate::cli::ClearArgs;
 use crate::error::Result;
-use crate::session::cache::Cache;
+use crate::profile::Files;
+use crate::session::cache::{Cache, Entry, Kind};
 
 pub fn run(args: &ClearArgs) -> Result<()> {
-    let cache = Cache::new(&super::settings()?)?;
+    let settings = super::settings()?;
+    let cache = Cache::new(&settings)?;
+    if let Some(name) = args.profile.as_deref() {
+        // A name in neither file is a typo, unless sessions are still
+        // cached under it (a profile since removed from the files).
+        let files = Files::load(&settings.config_file, &settings.credentials_file)?;
+        let cached = || {
+            cache
+                .entries()
+                .into_iter()
+                .any(|(_, entry)| entry.is_ok_and(|entry| entry.profile == name))
+        };
+        if !files.names().contains(&name) && !cached() {
+            return Err(files.unknown_profile(name));
+        }
+    }
     let text = clear(&cache, args.profile.as_deref(), args.verbose)?;
     super::print(text.as_bytes())
+}
+
+/// What an entry holds, in words: "the cached role session of profile 'admin'".
+fn described(entry: &Entry) -> String {
+    let what = match entry.kind {
+        Kind::Session => "MFA session",
+        Kind::Role => "role session",
+    };
+    let details: Vec<String> = entry
+        .role_arn
+        .iter()
+        .cloned()
+        .chain(entry.duration.map(|d| length(Some(d))))
+        .collect();
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", details.join(", "))
+    };
+    format!("the cached {what} of profile '{}'{details}", entry.profile)
 }
 
 /// Removes every cached session, or those stored for `profile`; says what went.
@@ -19,24 +55,11 @@ pub fn clear(cache: &Cache, profile: Option<&str>, verbose: bool) -> Result<Stri
         let described = match (&entry, profile) {
             (Ok(entry), Some(name)) if entry.profile != name => continue,
             (Err(_), Some(_)) => continue,
-            (Ok(entry), _) => format!(
-                "profile '{}' ({}{}{})",
-                entry.profile,
-                entry.kind.describe(),
-                entry
-                    .role_arn
-                    .as_deref()
-                    .map(|arn| format!(" {arn}"))
-                    .unwrap_or_default(),
-                entry
-                    .duration
-                    .map(|d| format!(", {}", length(Some(d))))
-                    .unwrap_or_default()
-            ),
-            (Err(_), None) => format!("unreadable entry {}", path.display()),
+            (Ok(entry), _) => described(entry),
+            (Err(_), None) => "an unreadable cache entry".to_owned(),
         };
         cache.remove(&path)?;
-        if verbose {
+        if verbose || entry.is_err() {
             out.push_str(&format!("removed {described}: {}\n", path.display()));
         } else {
             out.push_str(&format!("removed {described}\n"));

@@ -107,22 +107,20 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
     let request = Request::from(&settings);
     let plan = files.as_ref().ok().map(|files| files.resolve(&request));
 
-    // The two files.
-    match &files {
-        Ok(files) => {
-            for (name, path, secret) in [
-                ("config file", &files.config, false),
-                ("credentials file", &files.credentials, true),
-            ] {
-                checks.push(file_check(name, path, secret, &tilde));
-            }
-        }
-        Err(e) => checks.push(check(
+    // The two files: each is there, private enough, and (both) readable.
+    for (name, path, secret) in [
+        ("config file", &settings.config_file, false),
+        ("credentials file", &settings.credentials_file, true),
+    ] {
+        checks.push(file_check(name, path, secret, &tilde));
+    }
+    if let Err(e) = &files {
+        checks.push(check(
             "AWS files",
             Status::Fail,
             e.to_string(),
             e.hint().map(str::to_owned),
-        )),
+        ));
     }
 
     // The profile, and what it stands on.
@@ -134,12 +132,22 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
                 e.to_string(),
                 e.hint().map(str::to_owned),
             ));
+            // What can still be checked of it, so every problem shows at once.
+            if let Some(serial) = files
+                .as_ref()
+                .ok()
+                .and_then(|files| files.mfa_serial_of(&settings.profile))
+            {
+                checks.push(device_check(serial));
+            }
             None
         }
         Some(Ok(plan)) => {
             checks.push(profile_check(plan));
             checks.push(device_check(&plan.mfa.serial));
-            checks.push(key_check(plan));
+            if let Ok(files) = &files {
+                checks.push(key_check(plan, &files.credentials));
+            }
             if let Some(process) = &plan.mfa.process {
                 checks.push(process_check(process, env));
             }
@@ -148,7 +156,7 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
         None => None,
     };
 
-    checks.push(environment_check(env, files.as_ref().ok()));
+    checks.push(environment_check(env, files.as_ref().ok(), inputs.now));
 
     // STS, where a run would reach it.
     let region = (settings.region.clone()).or_else(|| usable.and_then(|p| p.region.clone()));
@@ -186,6 +194,11 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
             &tilde,
         )),
         Err(e) => checks.push(check("cache", Status::Fail, e.to_string(), None)),
+    }
+    // Messages made elsewhere (a profile's error, a file's) name full paths.
+    for c in &mut checks {
+        c.detail = tilde_text(&c.detail, home.as_deref());
+        c.hint = c.hint.as_deref().map(|h| tilde_text(h, home.as_deref()));
     }
     checks
 }
@@ -274,19 +287,12 @@ fn device_check(serial: &str) -> Check {
         && parts[4].len() == 12
         && parts[4].bytes().all(|b| b.is_ascii_digit());
     let resource = parts.get(5).copied().unwrap_or("");
-    if well_formed && resource.starts_with("u2f/") {
+    if let Some(error) = crate::profile::security_key(serial) {
         return check(
             "MFA device",
             Status::Fail,
-            format!(
-                "{serial} is a FIDO security key: security keys cannot serve API calls, \
-                 only console sign-in"
-            ),
-            Some(
-                "register a virtual (authenticator app) or hardware TOTP device for the user \
-                 and set mfa_serial to its ARN"
-                    .into(),
-            ),
+            error.to_string(),
+            error.hint().map(str::to_owned),
         );
     }
     if well_formed && resource.starts_with("mfa/") && resource.len() > 4 {
@@ -311,7 +317,7 @@ fn device_check(serial: &str) -> Check {
     )
 }
 
-fn key_check(plan: &Plan) -> Check {
+fn key_check(plan: &Plan, credentials_file: &Path) -> Check {
     let profile = &plan.user.profile;
     let (keys, place) = match &plan.user.keys {
         KeysAt::Files(keys) => (std::borrow::Cow::Borrowed(keys), "in the AWS files"),
@@ -351,7 +357,13 @@ fn key_check(plan: &Plan) -> Check {
             "access key",
             Status::Fail,
             format!("{of}: {shown} is a temporary key, not an IAM user's long-term key"),
-            Some("put the IAM user's access key (AKIA…) in the credentials file".into()),
+            Some(match &plan.user.keys {
+                KeysAt::Files(_) => crate::profile::long_term_pair_hint(profile, credentials_file),
+                KeysAt::Keystore => format!(
+                    "store the IAM user's long-term pair (AKIA…) instead: awsmfa add --profile \
+                     {profile}"
+                ),
+            }),
         )
     } else {
         check(
@@ -391,7 +403,11 @@ fn process_check(process: &str, env: &dyn Fn(&str) -> Option<String>) -> Check {
     }
 }
 
-fn environment_check(env: &dyn Fn(&str) -> Option<String>, files: Option<&Files>) -> Check {
+fn environment_check(
+    env: &dyn Fn(&str) -> Option<String>,
+    files: Option<&Files>,
+    now: SystemTime,
+) -> Check {
     let set: Vec<&str> = [
         "AWS_ACCESS_KEY_ID",
         "AWS_SECRET_ACCESS_KEY",
@@ -401,6 +417,40 @@ fn environment_check(env: &dyn Fn(&str) -> Option<String>, files: Option<&Files>
     .into_iter()
     .filter(|name| env(name).is_some_and(|v| !v.is_empty()))
     .collect();
+    // What `eval "$(awsmfa export)"` (or a run inside `awsmfa exec`) sets:
+    // awsmfa's own session, not a surprise.
+    let own = (
+        env("AWSMFA_PROFILE").filter(|v| !v.is_empty()),
+        env("AWS_CREDENTIAL_EXPIRATION")
+            .and_then(|at| humantime::parse_rfc3339(at.trim()).ok().map(|t| (at, t))),
+    );
+    if let (Some(profile), Some((at, expiry))) = own
+        && set.contains(&"AWS_SESSION_TOKEN")
+    {
+        let left = match expiry.duration_since(now) {
+            Ok(left) => left.as_secs() as i64,
+            Err(_) => 0,
+        };
+        let from = format!("credentials from awsmfa export (or exec), profile '{profile}'");
+        return if left > 0 {
+            check(
+                "environment",
+                Status::Ok,
+                format!("{from}, expires {at} ({} left)", crate::human_seconds(left)),
+                None,
+            )
+        } else {
+            check(
+                "environment",
+                Status::Warn,
+                format!("{from}, expired at {at}: tools run without awsmfa will be refused"),
+                Some(format!(
+                    "eval \"$(awsmfa export --profile {profile})\" again, or unset {}",
+                    set.join(" ")
+                )),
+            )
+        };
+    }
     if !set.is_empty() {
         return check(
             "environment",
@@ -529,7 +579,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
             );
         }
     };
-    let took = answer.elapsed.as_millis();
+    let took = milliseconds(answer.elapsed);
     // Anything that answers HTTP would do so far: a proxy, a captive
     // portal, another server at that address.
     if !is_sts_error(&answer.body) {
@@ -545,7 +595,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
             "STS",
             status,
             format!(
-                "{at} answered in {took} ms, {like}: {}",
+                "{at} answered in {took}, {like}: {}",
                 what_answered(&answer)
             ),
             Some(
@@ -563,7 +613,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
         return check(
             "STS",
             Status::Warn,
-            format!("{at} answered in {took} ms, without a Date to check the clock by"),
+            format!("{at} answered in {took}, without a Date to check the clock by"),
             None,
         );
     };
@@ -575,7 +625,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
     };
     let clock = format!(
         "this clock is {} {} STS's",
-        crate::human_seconds(offset as i64).replace("expired", "0s"),
+        skew(offset),
         if ahead { "ahead of" } else { "behind" }
     );
     let fix =
@@ -585,7 +635,7 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
             "STS",
             Status::Fail,
             format!(
-                "{at} answered in {took} ms, but {clock}: STS refuses signatures more than 5 min off"
+                "{at} answered in {took}, but {clock}: STS refuses signatures more than 5 min off"
             ),
             fix,
         )
@@ -593,17 +643,49 @@ fn sts_check(endpoint: &Endpoint, now: SystemTime) -> Check {
         check(
             "STS",
             Status::Warn,
-            format!("{at} answered in {took} ms; {clock}, near STS's 5 min limit"),
+            format!(
+                "{at} answered in {took}; {clock}, more than a minute off (STS refuses \
+                 signatures more than 5 min off)"
+            ),
             fix,
+        )
+    } else if offset == 0 {
+        check(
+            "STS",
+            Status::Ok,
+            format!("{at} answered in {took}; the clock agrees with STS's to the second"),
+            None,
         )
     } else {
         check(
             "STS",
             Status::Ok,
-            format!("{at} answered in {took} ms; the clock agrees within a minute"),
+            format!("{at} answered in {took}; the clock agrees with STS's: {clock}"),
             None,
         )
     }
+}
+
+/// A time taken, as `12 ms`; under a millisecond as `<1 ms`, not `0 ms`.
+fn milliseconds(elapsed: Duration) -> String {
+    match elapsed.as_millis() {
+        0 => "<1 ms".to_owned(),
+        ms => format!("{ms} ms"),
+    }
+}
+
+/// A clock offset to the second: `42 s`, `2 min 5 s`.
+fn skew(seconds: u64) -> String {
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+/// `1 entry`, `2 entries`: `n` and the word for one or for many.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn cache_checks(
@@ -660,12 +742,15 @@ fn cache_checks(
     }
     let (temps, locks) = cache.leftovers();
     let mut detail = format!(
-        "{dir} (mode {mode:o}): {usable} usable, {low} running low, {expired} expired, \
-         {unusable} unusable entries"
+        "{dir} (mode {mode:o}): {}: {usable} usable, {low} running low, {expired} expired, \
+         {unusable} unusable",
+        count(usable + low + expired + unusable, "entry", "entries")
     );
     if temps + locks > 0 {
         detail.push_str(&format!(
-            "; {temps} stale temporary files, {locks} stale locks"
+            "; {}, {}",
+            count(temps, "stale temporary file", "stale temporary files"),
+            count(locks, "stale lock", "stale locks")
         ));
     }
     let status = if shared || unusable > 0 {
@@ -720,6 +805,37 @@ fn tilde(path: &Path, home: Option<&str>) -> String {
         },
         _ => shown,
     }
+}
+
+/// `text` with every path in the home folder written with `~`: where the
+/// home folder's path stands as a whole (not `/home/ab` for `/home/a`).
+fn tilde_text(text: &str, home: Option<&str>) -> String {
+    let Some(home) = home
+        .map(|h| h.trim_end_matches('/'))
+        .filter(|h| !h.is_empty())
+    else {
+        return text.to_owned();
+    };
+    let part_of_path = |c: char| c.is_alphanumeric() || "._-~/".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(home) {
+        let (before, after) = (&rest[..at], &rest[at + home.len()..]);
+        let starts = out
+            .chars()
+            .chain(before.chars())
+            .last()
+            .is_none_or(|c| !part_of_path(c));
+        let ends = after
+            .chars()
+            .next()
+            .is_none_or(|c| c == '/' || !part_of_path(c));
+        out.push_str(before);
+        out.push_str(if starts && ends { "~" } else { home });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The report: aligned lines (colour only when asked), or JSON.
@@ -778,6 +894,33 @@ mod tests {
         );
         assert_eq!(tilde(Path::new("/home/a"), Some("/home/a/")), "~");
         assert_eq!(tilde(Path::new("/etc/x"), None), "/etc/x");
+        assert_eq!(
+            tilde_text(
+                "remove x from [a] in /home/a/.aws/credentials",
+                Some("/home/a")
+            ),
+            "remove x from [a] in ~/.aws/credentials"
+        );
+        assert_eq!(
+            tilde_text(
+                "'/home/a/c' or /home/ab/x, /x/home/a/y, /home/a",
+                Some("/home/a/")
+            ),
+            "'~/c' or /home/ab/x, /x/home/a/y, ~"
+        );
+        assert_eq!(tilde_text("/home/a/x", None), "/home/a/x");
+    }
+
+    #[test]
+    fn figures_in_words() {
+        assert_eq!(milliseconds(Duration::from_micros(300)), "<1 ms");
+        assert_eq!(milliseconds(Duration::from_millis(31)), "31 ms");
+        assert_eq!(skew(0), "0 s");
+        assert_eq!(skew(59), "59 s");
+        assert_eq!(skew(120), "2 min");
+        assert_eq!(skew(425), "7 min 5 s");
+        assert_eq!(count(1, "entry", "entries"), "1 entry");
+        assert_eq!(count(0, "entry", "entries"), "0 entries");
     }
 
     #[test]

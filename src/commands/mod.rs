@@ -115,10 +115,23 @@ fn parse_args() -> Cli {
     let subcommand = std::env::args()
         .nth(1)
         .filter(|word| Cli::command().find_subcommand(word).is_some());
-    let hint = match (tip, values) {
-        (Some(tip), _) => tip.to_owned(),
-        (None, Some(values)) => format!("possible values: {values}"),
-        (None, None) => match subcommand {
+    let unexpected = match error.get(clap::error::ContextKind::InvalidArg) {
+        Some(clap::error::ContextValue::String(arg))
+            if error.kind() == ErrorKind::UnknownArgument =>
+        {
+            Some(arg.as_str())
+        }
+        _ => None,
+    };
+    let habit = subcommand
+        .as_deref()
+        .zip(unexpected)
+        .and_then(|(name, arg)| habit_hint(name, arg));
+    let hint = match (habit, tip, values) {
+        (Some(habit), _, _) => habit,
+        (None, Some(tip), _) => tip.to_owned(),
+        (None, None, Some(values)) => format!("possible values: {values}"),
+        (None, None, None) => match subcommand {
             Some(name) => format!("see 'awsmfa {name} --help'"),
             None => "see 'awsmfa --help'".to_owned(),
         },
@@ -126,6 +139,43 @@ fn parse_args() -> Cli {
     crate::say!("awsmfa: {message}");
     crate::say!("hint: {hint}");
     std::process::exit(2)
+}
+
+/// A pointer for a habit from aws-vault, for an argument that `awsmfa
+/// SUBCOMMAND` does not take: the profile as a bare word, `--mfa-token`/`-t`,
+/// `exec --json`.
+fn habit_hint(subcommand: &str, arg: &str) -> Option<String> {
+    let command = Cli::command();
+    let takes = |long: &str| {
+        command
+            .find_subcommand(subcommand)
+            .is_some_and(|c| c.get_arguments().any(|a| a.get_long() == Some(long)))
+    };
+    let flag = arg.split('=').next().unwrap_or(arg);
+    if (flag == "--mfa-token" || (flag.starts_with("-t") && !flag.starts_with("--")))
+        && takes("token-code")
+    {
+        return Some(format!(
+            "aws-vault's {} is --token-code here: awsmfa {subcommand} --token-code CODE",
+            if flag == "--mfa-token" { flag } else { "-t" }
+        ));
+    }
+    if flag == "--json" && subcommand == "exec" {
+        return Some(
+            "for credential_process JSON, run awsmfa credential-process (or awsmfa export \
+             --format json)"
+                .to_owned(),
+        );
+    }
+    if flag == "--json" && takes("format") {
+        return Some(format!("write awsmfa {subcommand} --format json"));
+    }
+    if !arg.starts_with('-') && takes("profile") {
+        return Some(format!(
+            "to use profile '{arg}', write awsmfa {subcommand} --profile {arg}"
+        ));
+    }
+    None
 }
 
 /// Writes a command's output; a failed write is an error of its own.

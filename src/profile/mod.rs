@@ -12,5 +12,5 @@ pub use reader::Files;
 pub(crate) use reader::{Line, classify, read_file};
 pub use resolve::{
     CHAINED_ROLE_MAX, KeysAt, LongTermKeys, MAX_CHAIN, Mfa, Plan, ROLE_DURATION, Request, Role,
-    SESSION_DURATION, User, is_mfa_serial,
+    SESSION_DURATION, User, is_mfa_serial, long_term_pair_hint, security_key,
 };

@@ -129,10 +129,7 @@ impl Files {
                     "profile '{user_name}' holds temporary credentials (aws_session_token); \
                      GetSessionToken needs an IAM user's long-term keys"
                 ),
-                format!(
-                    "remove aws_session_token from [{user_name}] in {}",
-                    self.credentials.display()
-                ),
+                long_term_pair_hint(user_name, self.file_of(user_name, "aws_session_token")),
             ));
         }
         let of = if user_name == request.profile {
@@ -283,14 +280,7 @@ impl Files {
     /// The profile asked for, then each `source_profile` down to one without `role_arn`.
     fn chain(&self, profile: &str) -> Result<Vec<String>> {
         if !self.profiles.contains_key(profile) {
-            return Err(Error::config_with_hint(
-                format!(
-                    "profile '{profile}' is not in {} or {}",
-                    self.config.display(),
-                    self.credentials.display()
-                ),
-                self.other_profiles_hint(profile),
-            ));
+            return Err(self.unknown_profile(profile));
         }
         let mut chain = vec![profile.to_owned()];
         let mut current = profile;
@@ -374,6 +364,20 @@ impl Files {
         ))
     }
 
+    /// The `mfa_serial` a run of `profile` would use, following
+    /// `source_profile` as far as it goes: for `doctor`, when the profile
+    /// cannot be resolved, to still check the device.
+    pub fn mfa_serial_of(&self, profile: &str) -> Option<&str> {
+        let mut current = profile;
+        for _ in 0..MAX_CHAIN {
+            if let Some(serial) = self.get(current, "mfa_serial") {
+                return Some(serial);
+            }
+            current = self.get(current, "source_profile")?;
+        }
+        None
+    }
+
     /// Every profile name in the files, sorted.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
@@ -437,6 +441,18 @@ impl Files {
         }
     }
 
+    /// A profile that is not in the files: the nearest name, and the list.
+    pub fn unknown_profile(&self, profile: &str) -> Error {
+        Error::config_with_hint(
+            format!(
+                "profile '{profile}' is not in {} or {}",
+                self.config.display(),
+                self.credentials.display()
+            ),
+            self.other_profiles_hint(profile),
+        )
+    }
+
     /// For a profile name that is not there: the nearest one, and the list.
     fn other_profiles_hint(&self, missing: &str) -> String {
         let names = self.names();
@@ -472,6 +488,50 @@ impl Files {
             }),
         )
     }
+}
+
+impl Mfa {
+    /// Refuses a device that cannot give a code (a FIDO security key),
+    /// before any code is asked for: every command that would ask calls it.
+    pub fn check_device(&self) -> Result<()> {
+        match security_key(&self.serial) {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The error for a FIDO security key's ARN (`arn:PARTITION:iam::ACCOUNT:u2f/…`):
+/// such a key signs in to the console but gives no code for API calls. The
+/// same words in `doctor` and in every command that would ask for a code.
+pub fn security_key(serial: &str) -> Option<Error> {
+    let parts: Vec<&str> = serial.splitn(6, ':').collect();
+    let is_key = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[5].starts_with("u2f/");
+    is_key.then(|| {
+        Error::config_with_hint(
+            format!(
+                "{serial} is a FIDO security key: security keys cannot serve API calls, \
+                 only console sign-in"
+            ),
+            "register a virtual (authenticator app) or hardware TOTP device for the user \
+             and set mfa_serial to its ARN",
+        )
+    })
+}
+
+/// What to do about temporary keys (`ASIA…`, a session token) where an IAM
+/// user's long-term pair belongs: all three values go.
+pub fn long_term_pair_hint(profile: &str, file: &Path) -> String {
+    format!(
+        "replace all three values in [{profile}] in {} with the IAM user's long-term pair: \
+         aws_access_key_id (AKIA…) and aws_secret_access_key, and no aws_session_token \
+         (IAM → Users → Security credentials → Create access key)",
+        file.display()
+    )
 }
 
 /// An MFA device ARN (`arn:PARTITION:iam::ACCOUNT:mfa/NAME`, or `u2f/…`), or

@@ -442,8 +442,7 @@ impl Run<'_> {
         } else {
             1
         };
-        let mut last_error = None;
-        for _ in 0..tries {
+        for attempt in 1..=tries {
             let outcome = source.read(&asking).and_then(|code| {
                 if self.cache.is_used_code(serial, code.expose()) {
                     return Err(Error::UsedCode {
@@ -461,14 +460,12 @@ impl Run<'_> {
                     e @ (Error::MalformedCode(_)
                     | Error::UsedCode { .. }
                     | Error::MfaRejected { .. }),
-                ) if source.asks_again() => {
-                    source.say(&e.to_string());
-                    last_error = Some(e);
-                }
+                ) if source.asks_again() && attempt < tries => source.say(&e.to_string()),
+                // The last one is said once, as the run's error.
                 other => return other,
             }
         }
-        Err(last_error.unwrap_or_else(|| Error::Mfa("no MFA code".into())))
+        Err(Error::Mfa("no MFA code".into()))
     }
 
     fn say(&self, message: &str) {

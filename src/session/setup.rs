@@ -22,6 +22,8 @@ impl Setup {
     pub fn new(settings: &Settings) -> Result<Setup> {
         let files = Files::load(&settings.config_file, &settings.credentials_file)?;
         let plan = files.resolve(&Request::from(settings))?;
+        // Before any code is asked for (a security key cannot give one).
+        plan.mfa.check_device()?;
         let cache = Cache::new(settings)?;
         if settings.verbose {
             let roles: Vec<&str> = plan.roles.iter().map(|r| r.arn.as_str()).collect();

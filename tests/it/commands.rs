@@ -240,7 +240,7 @@ fn status_lists_sessions_without_secrets_and_clear_removes_them() {
     run.ok();
     assert_eq!(
         run.stdout,
-        "removed profile 'admin' (role arn:aws:iam::123456789012:role/admin, 1h)\n"
+        "removed the cached role session of profile 'admin' (arn:aws:iam::123456789012:role/admin, 1h)\n"
     );
     // alice's MFA session is still there: admin needs no code again.
     world
@@ -254,7 +254,7 @@ fn status_lists_sessions_without_secrets_and_clear_removes_them() {
     run.ok();
     assert_eq!(
         run.stdout,
-        "removed profile 'admin' (role arn:aws:iam::123456789012:role/admin, 1h)\n"
+        "removed the cached role session of profile 'admin' (arn:aws:iam::123456789012:role/admin, 1h)\n"
     );
     assert!(world.cache_entries().is_empty());
     let leftovers: Vec<_> = std::fs::read_dir(world.cache_dir())

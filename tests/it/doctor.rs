@@ -88,6 +88,18 @@ fn the_clock_is_judged_by_stss_date() {
         sts.starts_with("warn") && sts.contains("ahead of STS's"),
         "{sts}"
     );
+    // To the second, and words that fit two minutes.
+    assert!(
+        ["1 min 59 s", "2 min ahead", "2 min 1 s"]
+            .iter()
+            .any(|skew| sts.contains(skew)),
+        "{sts}"
+    );
+    assert!(
+        sts.contains("more than a minute off") && !sts.contains("near"),
+        "{sts}"
+    );
+    assert!(!sts.contains(" 0 ms"), "{sts}");
     world.sts.set_clock_skew(400);
     let run = doctor(&world, &[]);
     assert_eq!(run.status, 1);
@@ -226,7 +238,7 @@ fn cache_entries_are_counted() {
     let cache = line(&run.stdout, "cache");
     assert!(
         cache.starts_with("warn")
-            && cache.contains("1 usable, 1 running low, 1 expired, 1 unusable entries"),
+            && cache.contains("4 entries: 1 usable, 1 running low, 1 expired, 1 unusable"),
         "{cache}"
     );
     assert!(line(&run.stdout, "session").contains("has a cached session, 11h"));
@@ -316,8 +328,172 @@ fn leftovers_of_killed_runs_are_counted() {
     let run = doctor(&world, &[]);
     run.ok();
     assert!(
-        line(&run.stdout, "cache").contains("1 stale temporary files, 1 stale locks"),
+        line(&run.stdout, "cache").contains("1 stale temporary file, 1 stale lock"),
         "{}",
         run.stdout
     );
+}
+
+#[test]
+fn temporary_keys_are_to_be_replaced_and_the_other_checks_still_run() {
+    let world = World::new();
+    world.write_config(
+        "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:u2f/user/alice/key-ABC\n",
+    );
+    world.write_credentials(
+        "[alice]\naws_access_key_id = ASIAEXAMPLE000000001\naws_secret_access_key = s\n\
+         aws_session_token = t\n",
+    );
+    std::fs::set_permissions(
+        world.home().join("aws-credentials"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let mut command = world.command(&["doctor"]);
+    command.env("AWS_SESSION_TOKEN", "x");
+    let run = world.run_command(command);
+    assert_eq!(run.status, 1);
+    let profile = line(&run.stdout, "profile");
+    assert!(
+        profile.starts_with("fail")
+            && profile.contains("replace all three values in [alice]")
+            && profile.contains("long-term pair"),
+        "{profile}"
+    );
+    // Every other problem, at once.
+    assert!(
+        line(&run.stdout, "MFA device").starts_with("fail"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run.stdout, "credentials file").starts_with("warn"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run.stdout, "environment").starts_with("warn"),
+        "{}",
+        run.stdout
+    );
+    assert!(line(&run.stdout, "STS").starts_with("ok"), "{}", run.stdout);
+    line(&run.stdout, "cache");
+
+    // A run says the same.
+    let exec = world.run(&["exec", "--", "true"]);
+    exec.fails_with(125, "holds temporary credentials");
+    assert!(
+        exec.stderr.contains("hint: replace all three values"),
+        "{}",
+        exec.stderr
+    );
+
+    // A temporary key id without its token: the key check says the same.
+    world.write_config(ALICE_CONFIG);
+    world.write_credentials(
+        "[alice]\naws_access_key_id = ASIAEXAMPLE000000001\naws_secret_access_key = s\n",
+    );
+    let run = doctor(&world, &[]);
+    let key = line(&run.stdout, "access key");
+    assert!(
+        key.starts_with("fail") && key.contains("replace all three values in [alice]"),
+        "{key}"
+    );
+}
+
+#[test]
+fn a_file_that_cannot_be_read_leaves_the_other_files_check() {
+    let world = World::new();
+    world.write_config("[profile alice\n");
+    let run = doctor(&world, &[]);
+    assert_eq!(run.status, 1);
+    assert!(
+        line(&run.stdout, "AWS files").starts_with("fail"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        line(&run.stdout, "credentials file").contains("~/aws-credentials"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn home_paths_are_a_tilde_on_every_line() {
+    let world = World::new();
+    let home = world.home().display().to_string();
+    for (config, credentials) in [
+        // The profile's error names the credentials file.
+        (
+            ALICE_CONFIG.to_owned(),
+            format!("{}aws_session_token = t\n", alice_credentials()),
+        ),
+        // Not a device ARN: the config file, in the profile's error.
+        (
+            "[profile alice]\nmfa_serial = alice\n".to_owned(),
+            alice_credentials(),
+        ),
+        // A file that cannot be read.
+        ("[profile alice\n".to_owned(), alice_credentials()),
+    ] {
+        world.write_config(&config);
+        world.write_credentials(&credentials);
+        for args in [&[][..], &["--json"]] {
+            let run = doctor(&world, args);
+            assert!(run.stdout.contains('~'), "{}", run.stdout);
+            assert!(
+                !run.stdout.contains(&home),
+                "a full home path:\n{}",
+                run.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn the_variables_of_an_evaluated_export_are_awsmfas_own() {
+    let world = private_world();
+    world.run_with_code(&["export"]).ok();
+    let script = format!("eval \"$('{BIN}' export)\" && exec '{BIN}' doctor");
+    let run = world.run_command(world.program("sh", &["-c", &script]));
+    let environment = line(&run.stdout, "environment");
+    assert!(
+        environment.starts_with("ok")
+            && environment.contains("from awsmfa export")
+            && environment.contains("profile 'alice'")
+            && environment.contains("expires")
+            && environment.contains("left"),
+        "{environment}"
+    );
+    assert!(!run.stdout.contains("tempSecret") && !run.stdout.contains("unset"));
+
+    // Once expired, it says so.
+    let script = format!(
+        "eval \"$('{BIN}' export)\" && AWS_CREDENTIAL_EXPIRATION=2020-01-01T00:00:00Z exec '{BIN}' doctor"
+    );
+    let run = world.run_command(world.program("sh", &["-c", &script]));
+    let environment = line(&run.stdout, "environment");
+    assert!(
+        environment.starts_with("warn")
+            && environment.contains("expired at 2020-01-01T00:00:00Z")
+            && environment.contains("awsmfa export --profile alice"),
+        "{environment}"
+    );
+}
+
+#[test]
+fn one_cached_session_is_one_entry() {
+    let world = private_world();
+    world.run_with_code(&["exec", "--", "true"]).ok();
+    let run = doctor(&world, &[]);
+    run.ok();
+    let cache = line(&run.stdout, "cache");
+    assert!(
+        cache.contains("1 entry: 1 usable, 0 running low, 0 expired, 0 unusable"),
+        "{cache}"
+    );
+    let sts = line(&run.stdout, "STS");
+    assert!(sts.contains("the clock agrees with STS's"), "{sts}");
+    assert!(!sts.contains(" 0 ms"), "{sts}");
 }

@@ -334,8 +334,8 @@ fn status_and_clear_tell_sessions_of_one_profile_apart() {
     assert_eq!(
         lines,
         [
-            "removed profile 'alice' (MFA session, 12h)",
-            "removed profile 'alice' (MFA session, 15m)"
+            "removed the cached MFA session of profile 'alice' (12h)",
+            "removed the cached MFA session of profile 'alice' (15m)"
         ]
     );
     assert_eq!(clear.stderr, "");

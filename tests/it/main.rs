@@ -31,3 +31,4 @@ mod rotate;
 mod server;
 mod settings;
 mod sts_faults;
+mod words;

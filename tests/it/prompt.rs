@@ -178,3 +178,27 @@ fn a_signal_at_the_prompt_gives_the_terminal_back() {
         assert_eq!(world.sts.count("GetSessionToken"), 0);
     }
 }
+
+#[test]
+fn the_third_rejection_is_said_once_with_both_causes() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+    for _ in 0..3 {
+        terminal.exp_string(PROMPT).unwrap();
+        terminal.send_line(WRONG_CODE).unwrap();
+    }
+    let rest = terminal.exp_eof().unwrap();
+    assert_eq!(
+        rest.matches("STS rejected the MFA code").count(),
+        1,
+        "the last rejection is said once: {rest}"
+    );
+    assert!(
+        rest.contains("hint: either the code was wrong")
+            && rest.contains("mfa_serial is not this user's device")
+            && rest.contains("aws iam list-mfa-devices"),
+        "{rest}"
+    );
+    assert_eq!(exit_code(&terminal), 125);
+    assert_eq!(world.sts.codes(), [WRONG_CODE; 3]);
+}
