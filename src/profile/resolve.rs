@@ -443,6 +443,34 @@ impl Files {
 
     /// A profile that is not in the files: the nearest name, and the list.
     pub fn unknown_profile(&self, profile: &str) -> Error {
+        if self.profiles.is_empty() {
+            // The very first run: say what to write, and where.
+            let section = if profile == "default" {
+                "[default]".to_owned()
+            } else {
+                format!("[{profile}]")
+            };
+            let config_section = if profile == "default" {
+                "[default]".to_owned()
+            } else {
+                format!("[profile {profile}]")
+            };
+            return Error::config_with_hint(
+                format!(
+                    "no AWS profile is set up yet: {} and {} hold none",
+                    self.config.display(),
+                    self.credentials.display()
+                ),
+                format!(
+                    "put the IAM user's keys in {} under {section} (aws_access_key_id = AKIA…, \
+                     aws_secret_access_key = …; or store them with: awsmfa add --profile {profile}) \
+                     and its MFA device in {} under {config_section} (mfa_serial = \
+                     arn:aws:iam::ACCOUNT:mfa/NAME)",
+                    self.credentials.display(),
+                    self.config.display()
+                ),
+            );
+        }
         Error::config_with_hint(
             format!(
                 "profile '{profile}' is not in {} or {}",

@@ -379,3 +379,40 @@ fn the_prompt_says_why_a_code_is_needed() {
         run.stderr
     );
 }
+
+#[test]
+fn the_very_first_run_says_what_to_write_and_where() {
+    let world = World::new();
+    std::fs::remove_file(world.config_path()).unwrap();
+    std::fs::remove_file(world.home().join("aws-credentials")).unwrap();
+    let run = world.run(&["exec", "--", "true"]);
+    run.fails_with(125, "no AWS profile is set up yet");
+    let hint = run.stderr.lines().nth(1).unwrap_or("");
+    for needed in [
+        "aws-credentials under [alice]",
+        "aws_access_key_id = AKIA",
+        "awsmfa add --profile alice",
+        "aws-config under [profile alice]",
+        "mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME",
+    ] {
+        assert!(hint.contains(needed), "{needed}: {}", run.stderr);
+    }
+    assert_eq!(run.stderr.lines().count(), 2, "{}", run.stderr);
+}
+
+#[test]
+fn the_readme_installs_with_the_lock_file() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let installs: Vec<&str> = readme
+        .lines()
+        .filter(|line| line.contains("cargo install"))
+        .collect();
+    assert!(!installs.is_empty());
+    for line in installs {
+        assert!(
+            line.contains("--locked"),
+            "installs without Cargo.lock: {line}"
+        );
+    }
+}
