@@ -147,6 +147,13 @@ impl Source {
                 timeout,
             } => {
                 let what = format!("mfa_process of profile '{profile}'");
+                // What doctor says of it, before the shell's "not found".
+                if let Some(program) = missing_program(command) {
+                    return Err(Error::config_with_hint(
+                        format!("{what} cannot run: {program} is not on PATH"),
+                        format!("install {program}, or fix mfa_process in the profile"),
+                    ));
+                }
                 let text = run_for_line(crate::sys::shell_command(command), &what, *timeout, true)?;
                 MfaCode::parse(&text, &what)
             }
@@ -176,6 +183,25 @@ impl Source {
             _ => {}
         }
     }
+}
+
+/// The program of a command line that cannot be found, if it cannot.
+fn missing_program(command: &str) -> Option<String> {
+    let command = command.trim_start();
+    // A quoted first word may hold spaces ("C:\Program Files\…\ykman.exe").
+    let program = match command.chars().next()? {
+        quote @ ('"' | '\'') => command[1..].split(quote).next()?,
+        _ => command.split_whitespace().next()?,
+    };
+    // Words a shell runs itself are not looked for on PATH.
+    let builtin = [
+        "exec", "command", "eval", ".", "source", "set", "cd", "builtin", "export", "if", "for",
+        "while", "case", "!", "exit",
+    ]
+    .contains(&program);
+    let plain = !builtin && !program.contains(['=', '(', '{', '$', '`', ';', '|', '&']);
+    let found = std::path::Path::new(program).is_file() || which::which(program).is_ok();
+    (plain && !found).then(|| program.to_owned())
 }
 
 /// A dialog program of the desktop session, where there is one.

@@ -264,3 +264,22 @@ fn a_long_run_asks_for_its_next_code_in_a_dialog() {
         "the dialog's code made the next session"
     );
 }
+
+#[test]
+fn a_missing_mfa_process_program_gets_doctors_hint() {
+    let world = World::new();
+    world.write_config(&format!(
+        "{ALICE_CONFIG}mfa_process = ykman-not-installed oath code\n"
+    ));
+    let run = world.run(&["exec", "--", "true"]);
+    run.fails_with(
+        125,
+        "mfa_process of profile 'alice' cannot run: ykman-not-installed is not on PATH",
+    );
+    assert!(
+        run.stderr
+            .contains("hint: install ykman-not-installed, or fix mfa_process in the profile"),
+        "{}",
+        run.stderr
+    );
+}
