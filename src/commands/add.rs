@@ -127,13 +127,7 @@ pub fn run(args: &AddArgs) -> Result<()> {
     );
     let cache = Cache::new(&settings)?;
     let serial = files.setting_of(profile, "mfa_serial");
-    let forgotten = super::clear::forget_user(&cache, profile, serial)?;
-    if forgotten > 0 {
-        out.push_str(&format!(
-            "removed {forgotten} cached session{} of the old keys\n",
-            if forgotten == 1 { "" } else { "s" }
-        ));
-    }
+    out.push_str(&super::clear::forget_keys(&cache, profile, serial)?);
     if args.from_file {
         for (path, is_config) in [(&files.config, true), (&files.credentials, false)] {
             let Some(text) = read_file(path)? else {

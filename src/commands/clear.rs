@@ -91,3 +91,12 @@ pub fn forget_user(cache: &Cache, profile: &str, serial: Option<&str>) -> Result
     }
     Ok(removed)
 }
+
+/// `forget_user`, said as a line for `add` and `remove` (nothing when none went).
+pub fn forget_keys(cache: &Cache, profile: &str, serial: Option<&str>) -> Result<String> {
+    Ok(match forget_user(cache, profile, serial)? {
+        0 => String::new(),
+        1 => "removed 1 cached session of the old keys\n".to_owned(),
+        n => format!("removed {n} cached sessions of the old keys\n"),
+    })
+}

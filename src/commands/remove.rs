@@ -90,12 +90,6 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
     ));
     let cache = Cache::new(&settings)?;
     let serial = files.setting_of(profile, "mfa_serial");
-    let forgotten = super::clear::forget_user(&cache, profile, serial)?;
-    if forgotten > 0 {
-        out.push_str(&format!(
-            "removed {forgotten} cached session{}\n",
-            if forgotten == 1 { "" } else { "s" }
-        ));
-    }
+    out.push_str(&super::clear::forget_keys(&cache, profile, serial)?);
     super::print(out.as_bytes())
 }
