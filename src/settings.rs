@@ -56,7 +56,7 @@ pub const VARS: &[Var] = &[
     var(
         "AWSMFA_CONFIG_FILE",
         "Read before AWS_CONFIG_FILE: set by exec --server for its command, whose AWS_* \
-         variables name copies of the files without the default profile's credentials.",
+         variables name copies of the files where profiles get credentials through awsmfa.",
     ),
     var(
         "AWSMFA_SHARED_CREDENTIALS_FILE",

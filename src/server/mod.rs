@@ -50,8 +50,7 @@ pub fn prepare(setup: &Setup) -> Result<Prepared> {
                 crate::io_reason(&e)
             ))
         })?;
-    let child_files =
-        shadow::ChildFiles::prepare(&setup.files.config, &setup.files.credentials, &setup.cache)?;
+    let child_files = shadow::ChildFiles::prepare(&setup.files, &setup.cache)?;
     Ok(Prepared {
         endpoint,
         runtime,
@@ -86,15 +85,21 @@ impl Prepared {
 
         if setup.options.verbose {
             crate::say!(
-                "awsmfa: profile '{}': serving credentials at {}{}",
+                "awsmfa: profile '{}': serving credentials at {}",
                 plan.profile,
                 endpoint.url(),
-                if child_files.vars.is_empty() {
-                    ""
-                } else {
-                    " (the command sees the AWS files without the default profile's credentials)"
-                }
             );
+            if !child_files.vars.is_empty() {
+                crate::say!(
+                    "awsmfa: the command's copies of the AWS files: no credentials in the \
+                     default profile{}",
+                    match child_files.served.as_slice() {
+                        [] => String::new(),
+                        names =>
+                            format!("; {} through awsmfa credential-process", names.join(", ")),
+                    }
+                );
+            }
         }
         let current: Current = Arc::new(Mutex::new(Served {
             credentials,

@@ -2,11 +2,16 @@
 //! looks at the default profile before the container endpoint, so keys (or a
 //! role, SSO, a process) in `[default]` would shadow the endpoint: the child
 //! gets copies without them, in a private folder removed when the run ends.
-//! Files whose default profile names no credentials are not copied.
+//! A profile the child picks by name (`AWS_PROFILE=admin`, terraform's
+//! `provider { profile = … }`) that awsmfa can serve loses its keys and role
+//! settings too, and gets `credential_process = awsmfa credential-process
+//! --profile NAME` instead: it works, through awsmfa, never with the
+//! long-term keys. Files that need no change are not copied.
 
 use crate::error::{Error, Result};
-use crate::profile::{Line, classify, read_file};
+use crate::profile::{Files, Line, Request, classify, read_file};
 use crate::session::cache::Cache;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -29,46 +34,64 @@ const CREDENTIAL_KEYS: &[&str] = &[
 ];
 
 /// The child's view of the files: the variables that point it at the
-/// copies, and the folder that holds them (removed on drop).
+/// copies, the profiles served through awsmfa there, and the folder that
+/// holds the copies (removed on drop).
 pub struct ChildFiles {
     pub vars: Vec<(&'static str, OsString)>,
+    pub served: Vec<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl ChildFiles {
-    pub fn prepare(config: &Path, credentials: &Path, cache: &Cache) -> Result<ChildFiles> {
+    pub fn prepare(files: &Files, cache: &Cache) -> Result<ChildFiles> {
         // What runs killed before they could clean up left behind.
         cache.sweep_dead_runs();
+        let awsmfa = awsmfa_program();
+        let served: BTreeMap<String, String> = served_profiles(files)
+            .into_iter()
+            .map(|name| {
+                let line = format!(
+                    "{} credential-process --profile {}",
+                    quote(&awsmfa),
+                    quote(&name)
+                );
+                (name, line)
+            })
+            .collect();
         let mut copies = Vec::new();
         for (path, var, is_config) in [
-            (config, ("AWS_CONFIG_FILE", "config"), true),
+            (&files.config, ("AWS_CONFIG_FILE", "config"), true),
             (
-                credentials,
+                &files.credentials,
                 ("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
                 false,
             ),
         ] {
-            // A file that cannot be read here cannot shadow anything either.
-            let Ok(Some(text)) = read_file(path) else {
-                continue;
+            let text = match read_file(path) {
+                Ok(Some(text)) => text,
+                Ok(None) => String::new(),
+                // A file that cannot be read here cannot shadow anything
+                // either: the profiles were read from it a moment ago.
+                Err(_) => continue,
             };
-            if let Some(filtered) = without_default_credentials(&text, is_config) {
-                copies.push((var, filtered));
+            if let Some(copy) = child_copy(&text, is_config, &served) {
+                copies.push((var, copy));
             }
         }
         if copies.is_empty() {
             return Ok(ChildFiles {
                 vars: Vec::new(),
+                served: Vec::new(),
                 _dir: None,
             });
         }
         let dir = cache.run_dir()?;
         // An awsmfa the command runs reads the user's own files.
         let mut vars = vec![
-            ("AWSMFA_CONFIG_FILE", config.as_os_str().to_owned()),
+            ("AWSMFA_CONFIG_FILE", files.config.as_os_str().to_owned()),
             (
                 "AWSMFA_SHARED_CREDENTIALS_FILE",
-                credentials.as_os_str().to_owned(),
+                files.credentials.as_os_str().to_owned(),
             ),
         ];
         for ((var, name), text) in copies {
@@ -78,8 +101,60 @@ impl ChildFiles {
         }
         Ok(ChildFiles {
             vars,
+            served: served.into_keys().collect(),
             _dir: Some(dir),
         })
+    }
+}
+
+/// The profiles other than `[default]` that awsmfa can get a session for
+/// (a user with an MFA device that gives codes, or a role on one). Others
+/// (SSO, web identity, a process of their own) are left as they are.
+fn served_profiles(files: &Files) -> Vec<String> {
+    files
+        .names()
+        .into_iter()
+        .filter(|name| *name != "default")
+        .filter(|name| {
+            let request = Request {
+                profile: (*name).to_owned(),
+                region: None,
+                duration: None,
+            };
+            files
+                .resolve(&request)
+                .is_ok_and(|plan| plan.mfa.check_device().is_ok())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The `awsmfa` the copies name: the front beside this program, which
+/// serves a cached session without starting the rest.
+fn awsmfa_program() -> String {
+    let name = format!("awsmfa{}", std::env::consts::EXE_SUFFIX);
+    std::env::current_exe()
+        .map(|exe| {
+            let front = exe.with_file_name(&name);
+            if front.is_file() { front } else { exe }
+        })
+        .map(|path| path.to_string_lossy().into_owned())
+        .unwrap_or(name)
+}
+
+/// One word of a `credential_process` line, quoted when it must be: the
+/// SDKs run the line with `sh -c` (botocore splits it as a POSIX shell
+/// does), and with `cmd /C` on Windows.
+fn quote(word: &str) -> String {
+    let plain = |c: char| {
+        c.is_ascii_alphanumeric() || "/._-+:@%,=".contains(c) || (cfg!(windows) && c == '\\')
+    };
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else if cfg!(windows) {
+        format!("\"{word}\"")
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
     }
 }
 
@@ -96,13 +171,17 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         })
 }
 
-/// `text` without the credential settings of its default profile, or
-/// `None` when it has none. Everything else is kept as it was, byte for
-/// byte. Lines are read by the profile reader's own `classify`, so a key
-/// written `key: value` goes as surely as `key = value`.
-fn without_default_credentials(text: &str, is_config: bool) -> Option<String> {
+/// The child's copy of one file, or `None` when it needs no change:
+/// `[default]` and the `served` profiles lose their credential settings,
+/// and in the config file each served profile gets its `credential_process`
+/// line (a section is added for one that has none there). Everything else
+/// is kept as it was, byte for byte. Lines are read by the profile reader's
+/// own `classify`, so a key written `key: value` goes as surely as
+/// `key = value`.
+fn child_copy(text: &str, is_config: bool, served: &BTreeMap<String, String>) -> Option<String> {
     let mut out = String::with_capacity(text.len());
-    let (mut in_section, mut in_default) = (false, false);
+    let mut seen = BTreeSet::new();
+    let (mut in_section, mut stripping) = (false, false);
     let mut dropping = false;
     let mut changed = false;
     for line in text.split_inclusive('\n') {
@@ -114,11 +193,21 @@ fn without_default_credentials(text: &str, is_config: bool) -> Option<String> {
             Line::Nothing => {}
             Line::Section(profile) => {
                 in_section = true;
-                in_default = profile.as_deref() == Some("default");
                 dropping = false;
+                let process = profile.as_deref().and_then(|p| served.get_key_value(p));
+                stripping = profile.as_deref() == Some("default") || process.is_some();
+                if let Some((name, command)) = process.filter(|_| is_config) {
+                    let ending = if line.ends_with("\r\n") { "\r\n" } else { "\n" };
+                    out.push_str(raw);
+                    out.push_str(ending);
+                    out.push_str(&format!("credential_process = {command}{ending}"));
+                    seen.insert(name.as_str());
+                    changed = true;
+                    continue;
+                }
             }
             Line::Setting(key, _)
-                if in_default && CREDENTIAL_KEYS.contains(&key.to_ascii_lowercase().as_str()) =>
+                if stripping && CREDENTIAL_KEYS.contains(&key.to_ascii_lowercase().as_str()) =>
             {
                 dropping = true;
                 changed = true;
@@ -128,12 +217,89 @@ fn without_default_credentials(text: &str, is_config: bool) -> Option<String> {
         }
         out.push_str(line);
     }
+    if is_config {
+        for (name, command) in served.iter().filter(|(n, _)| !seen.contains(n.as_str())) {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "[profile {name}]\ncredential_process = {command}\n"
+            ));
+            changed = true;
+        }
+    }
     changed.then_some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn without_default_credentials(text: &str, is_config: bool) -> Option<String> {
+        child_copy(text, is_config, &BTreeMap::new())
+    }
+
+    fn served(names: &[&str]) -> BTreeMap<String, String> {
+        names
+            .iter()
+            .map(|n| {
+                (
+                    n.to_string(),
+                    format!("awsmfa credential-process --profile {n}"),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn served_profiles_get_awsmfa_instead_of_their_keys_and_role() {
+        let config = "[default]\r\nmfa_serial = arn:aws:iam::1:mfa/a\r\n\
+            [profile admin] # the role\r\nrole_arn = arn:aws:iam::1:role/admin\r\n\
+            source_profile = default\r\nregion = eu-west-1\r\n\
+            [profile sso]\nsso_session = corp\n[sso-session corp]\nsso_region = x";
+        assert_eq!(
+            child_copy(config, true, &served(&["admin", "bob"])).as_deref(),
+            Some(
+                "[default]\r\nmfa_serial = arn:aws:iam::1:mfa/a\r\n\
+                 [profile admin] # the role\r\n\
+                 credential_process = awsmfa credential-process --profile admin\r\n\
+                 region = eu-west-1\r\n\
+                 [profile sso]\nsso_session = corp\n[sso-session corp]\nsso_region = x\n\
+                 [profile bob]\ncredential_process = awsmfa credential-process --profile bob\n"
+            )
+        );
+        // The credentials file gets no process: its keys go.
+        let credentials = "[bob]\naws_access_key_id = AKIA\naws_secret_access_key = s\n[carol]\n\
+            aws_access_key_id = AKIAC\n";
+        assert_eq!(
+            child_copy(credentials, false, &served(&["admin", "bob"])).as_deref(),
+            Some("[bob]\n[carol]\naws_access_key_id = AKIAC\n")
+        );
+        // No config file at all: one with the served profiles.
+        assert_eq!(
+            child_copy("", true, &served(&["bob"])).as_deref(),
+            Some("[profile bob]\ncredential_process = awsmfa credential-process --profile bob\n")
+        );
+        assert_eq!(child_copy("", false, &served(&["bob"])), None);
+    }
+
+    #[test]
+    fn words_of_the_line_are_quoted_for_the_shell_only_when_they_must_be() {
+        assert_eq!(quote("/usr/local/bin/awsmfa"), "/usr/local/bin/awsmfa");
+        assert_eq!(quote("prod-eu_1.x"), "prod-eu_1.x");
+        if cfg!(windows) {
+            assert_eq!(
+                quote(r"C:\Program Files\awsmfa.exe"),
+                r#""C:\Program Files\awsmfa.exe""#
+            );
+        } else {
+            assert_eq!(
+                quote("/home/o'neil/my bin/awsmfa"),
+                r"'/home/o'\''neil/my bin/awsmfa'"
+            );
+            assert_eq!(quote("a$b"), "'a$b'");
+        }
+    }
 
     #[test]
     fn only_the_default_profiles_credentials_go() {

@@ -254,7 +254,11 @@ const EXTRAS: &[Extra] = &[
              instead of the keys. If the default profile in the files holds keys, a role, SSO \
              settings or a credential_process (which the SDKs read before the endpoint), the \
              command gets private copies of the files without them, and AWSMFA_CONFIG_FILE and \
-             AWSMFA_SHARED_CREDENTIALS_FILE naming the originals.",
+             AWSMFA_SHARED_CREDENTIALS_FILE naming the originals. In the copies, every other \
+             profile awsmfa can serve gets credential_process = awsmfa credential-process \
+             --profile NAME instead of its keys and role settings, so a profile the command \
+             picks by name (AWS_PROFILE=admin, terraform's provider profile) works, through \
+             awsmfa.",
             "Before the credentials run low (less than --min-ttl left, or half their life for \
              short ones) awsmfa gets new ones: from the cache, or for a role by assuming it \
              again on the cached MFA session, with no code. When the MFA session itself runs \

@@ -177,7 +177,9 @@ fn the_aws_cli_sees_only_the_endpoint() {
         lines,
         [
             "AWSMFA_CACHE_DIR",
+            "AWSMFA_CONFIG_FILE",
             "AWSMFA_PROFILE",
+            "AWSMFA_SHARED_CREDENTIALS_FILE",
             "AWS_CONFIG_FILE",
             "AWS_CONTAINER_AUTHORIZATION_TOKEN",
             "AWS_CONTAINER_CREDENTIALS_FULL_URI",
@@ -192,9 +194,10 @@ fn the_aws_cli_sees_only_the_endpoint() {
     );
 }
 
-#[test]
-fn terraforms_aws_provider_works_as_the_child() {
-    let world = world_with_admin();
+/// `terraform apply` of a configuration that prints the caller's ARN, run
+/// by awsmfa with `awsmfa_args` (up to `--`); `provider` is added to the
+/// provider block.
+fn terraform_apply(world: &World, provider: &str, awsmfa_args: &[&str]) -> Run {
     let dir = world.home().join("tf");
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(
@@ -202,7 +205,7 @@ fn terraforms_aws_provider_works_as_the_child() {
         format!(
             "terraform {{\n  required_providers {{\n    aws = {{ source = \"hashicorp/aws\" }}\n  }}\n}}\n\
              provider \"aws\" {{\n  region = \"eu-west-1\"\n  skip_metadata_api_check = true\n  \
-             skip_region_validation = true\n  endpoints {{\n    sts = \"{}\"\n  }}\n}}\n\
+             skip_region_validation = true\n  {provider}\n  endpoints {{\n    sts = \"{}\"\n  }}\n}}\n\
              data \"aws_caller_identity\" \"me\" {{}}\n\
              output \"arn\" {{\n  value = data.aws_caller_identity.me.arn\n}}\n",
             world.sts.url
@@ -218,16 +221,6 @@ fn terraforms_aws_provider_works_as_the_child() {
         ),
     )
     .unwrap();
-    let terraform = |args: &[&str]| {
-        let mut command = world.command(args);
-        command
-            .current_dir(&dir)
-            .env("TF_CLI_CONFIG_FILE", &cli_config)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true");
-        world.run_command(command)
-    };
     let mut init = world.program("terraform", &["init", "-input=false", "-no-color"]);
     init.current_dir(&dir)
         .env("TF_CLI_CONFIG_FILE", &cli_config)
@@ -238,20 +231,36 @@ fn terraforms_aws_provider_works_as_the_child() {
         "terraform init: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let run = terraform(&[
-        "exec",
-        "--server",
-        "--profile",
-        "admin",
-        "--token-code",
-        &code(),
-        "--",
+    let apply = [
         "terraform",
         "apply",
         "-auto-approve",
         "-input=false",
         "-no-color",
-    ]);
+    ];
+    let mut command = world.command(&[awsmfa_args, &["--"], &apply].concat());
+    command
+        .current_dir(&dir)
+        .env("TF_CLI_CONFIG_FILE", &cli_config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_IN_AUTOMATION", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    world.run_command(command)
+}
+
+#[test]
+fn terraforms_aws_provider_works_as_the_child() {
+    let world = world_with_admin();
+    let first = code();
+    let args = [
+        "exec",
+        "--server",
+        "--profile",
+        "admin",
+        "--token-code",
+        &first,
+    ];
+    let run = terraform_apply(&world, "", &args);
     run.ok();
     assert!(
         run.stdout
@@ -260,6 +269,99 @@ fn terraforms_aws_provider_works_as_the_child() {
         run.stdout
     );
     assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
+
+/// Long-term keys in `[default]` with its MFA device, the role `admin` on
+/// them, and `alice2`: a second key of the same user, whose code comes from
+/// `mfa_process`.
+fn world_with_profiles_to_pick() -> (World, String) {
+    let world = World::new();
+    world.sts.add_role(ADMIN, None);
+    world
+        .sts
+        .add_alice_key("AKIAALICEEXAMPLE0002", "alice2Secret");
+    world.write_credentials(&format!(
+        "[default]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n\
+         [alice2]\naws_access_key_id = AKIAALICEEXAMPLE0002\naws_secret_access_key = alice2Secret\n"
+    ));
+    let second = code();
+    world.write_config(&format!(
+        "[default]\nmfa_serial = {ALICE_SERIAL}\nregion = eu-west-1\n\
+         [profile admin]\nrole_arn = {ADMIN}\nsource_profile = default\n\
+         [profile alice2]\nmfa_serial = {ALICE_SERIAL}\nmfa_process = echo {second}\n\
+         [profile corp]\nsso_session = corp\n"
+    ));
+    (world, second)
+}
+
+#[test]
+fn a_profile_the_command_picks_by_name_is_served_through_awsmfa() {
+    let (world, second) = world_with_profiles_to_pick();
+    let script = "AWS_PROFILE=admin aws sts get-caller-identity --query Arn --output text\n\
+        AWS_PROFILE=alice2 python3 -c 'import boto3; print(boto3.client(\"sts\").get_caller_identity()[\"Arn\"])'\n\
+        aws sts get-caller-identity --query Arn --output text\n\
+        grep -c 'credential_process = .*credential-process --profile' \"$AWS_CONFIG_FILE\"\n";
+    let mut command = world.command(&[
+        "exec",
+        "--server",
+        "-v",
+        "--token-code",
+        &code(),
+        "--",
+        "sh",
+        "-c",
+        script,
+    ]);
+    command.env_remove("AWS_PROFILE");
+    let run = world.run_command(command);
+    run.ok();
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        lines[0].starts_with("arn:aws:sts::123456789012:assumed-role/admin/"),
+        "{lines:?}"
+    );
+    assert_eq!(lines[1..3], [ALICE_ARN, ALICE_ARN]);
+    // admin and alice2 get awsmfa; corp (SSO) is left as it was.
+    assert_eq!(lines[3], "2");
+    assert!(
+        run.stderr
+            .contains("admin, alice2 through awsmfa credential-process"),
+        "{}",
+        run.stderr
+    );
+    // Sessions sign every call, never a long-term key: the role is assumed
+    // on the run's own MFA session, alice2 got its own with its own code.
+    let signers = world.sts.signers("GetCallerIdentity");
+    assert_eq!(signers.len(), 3);
+    assert!(signers.iter().all(|k| k.starts_with("ASIA")), "{signers:?}");
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
+    assert!(world.sts.codes().contains(&second));
+    assert_eq!(world.sts.signers("AssumeRole").len(), 1);
+    assert!(world.sts.signers("AssumeRole")[0].starts_with("ASIA"));
+}
+
+#[test]
+fn terraforms_provider_profile_is_served_through_awsmfa() {
+    let (world, _) = world_with_profiles_to_pick();
+    let first = code();
+    let args = [
+        "exec",
+        "--server",
+        "--profile",
+        "default",
+        "--token-code",
+        &first,
+    ];
+    let run = terraform_apply(&world, "profile = \"admin\"", &args);
+    run.ok();
+    assert!(
+        run.stdout
+            .contains("arn = \"arn:aws:sts::123456789012:assumed-role/admin/"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 1, "no second code");
 }
 
 /// The provider mirror that ships with the machine image.
