@@ -176,6 +176,8 @@ pub struct Flags {
 pub struct Settings {
     /// The profile asked for: the flag, else the variables, else `default`.
     pub profile: String,
+    /// The variable that named the profile, when no flag did.
+    pub profile_from: Option<&'static str>,
     /// The region from `--region` or the variables (a profile may name one too).
     pub region: Option<String>,
     /// `--duration`, else `AWSMFA_DURATION`: for the profile named.
@@ -253,15 +255,15 @@ impl Settings {
             seconds("AWSMFA_PROCESS_TIMEOUT").map_or(DEFAULT_PROCESS_TIMEOUT, Duration::from_secs);
         let rotate_wait =
             seconds("AWSMFA_ROTATE_WAIT").map_or(DEFAULT_ROTATE_WAIT, Duration::from_secs);
-        let profile = flags
-            .profile
-            .clone()
-            .or_else(|| set("AWS_PROFILE"))
-            .or_else(|| set("AWS_DEFAULT_PROFILE"))
-            // Set by an enclosing `awsmfa exec` or an evaluated `awsmfa
-            // export`, both of which remove AWS_PROFILE.
-            .or_else(|| set("AWSMFA_PROFILE"))
-            .unwrap_or_else(|| "default".to_owned());
+        // AWSMFA_PROFILE is set by an enclosing `awsmfa exec` or an
+        // evaluated `awsmfa export`, both of which remove AWS_PROFILE.
+        let (profile, profile_from) = match &flags.profile {
+            Some(profile) => (profile.clone(), None),
+            None => ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWSMFA_PROFILE"]
+                .into_iter()
+                .find_map(|name| set(name).map(|value| (value, Some(name))))
+                .unwrap_or_else(|| ("default".to_owned(), None)),
+        };
         let region = match &flags.region {
             Some(region) => Some(("--region", region.clone())),
             None => ["AWS_REGION", "AWS_DEFAULT_REGION"]
@@ -335,6 +337,7 @@ impl Settings {
         );
         let settings = Settings {
             profile,
+            profile_from,
             region,
             duration,
             min_ttl,

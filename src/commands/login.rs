@@ -5,7 +5,7 @@
 
 use crate::cli::LoginArgs;
 use crate::error::{Error, Result};
-use crate::profile::Plan;
+use crate::profile::{Files, Plan};
 use crate::session::cache::Cache;
 use crate::session::{self, Credentials, Network, Setup};
 use crate::settings::Settings;
@@ -16,7 +16,7 @@ pub fn run(args: &LoginArgs) -> Result<()> {
     let settings = Settings::from_process(&args.session.flags())?;
     let setup = Setup::new(&settings)?;
     // Before any code is spent.
-    check_role(&setup.plan)?;
+    check_role(&setup.plan, &setup.files)?;
     let credentials = setup.get()?;
     let url = signin_url(
         &setup.plan,
@@ -66,10 +66,23 @@ pub fn partition(region: Option<&str>) -> Partition {
 }
 
 /// Refuses a user profile before anything is spent: the console needs a role.
-pub fn check_role(plan: &Plan) -> Result<()> {
+pub fn check_role(plan: &Plan, files: &Files) -> Result<()> {
     if !plan.roles.is_empty() {
         return Ok(());
     }
+    let hint = match files.roles_on(&plan.user.profile).as_slice() {
+        [] => format!(
+            "use a role profile: one with role_arn and source_profile = {}, \
+             then awsmfa login --profile ROLE",
+            plan.user.profile
+        ),
+        [role] => format!("sign in as its role: awsmfa login --profile {role}"),
+        roles => format!(
+            "sign in as one of its roles ({}): awsmfa login --profile {}",
+            roles.join(", "),
+            roles[0]
+        ),
+    };
     Err(Error::config_with_hint(
         format!(
             "profile '{}' is an IAM user profile: the console cannot be signed in from an MFA \
@@ -77,11 +90,7 @@ pub fn check_role(plan: &Plan) -> Result<()> {
              no MFA)",
             plan.profile
         ),
-        format!(
-            "use a role profile: one with role_arn and source_profile = {}, \
-             then awsmfa login --profile ROLE",
-            plan.user.profile
-        ),
+        hint,
     ))
 }
 

@@ -105,6 +105,17 @@ impl Plan {
     }
 }
 
+impl Request {
+    /// A profile by name, with nothing from flags or the environment.
+    pub fn named(profile: &str) -> Request {
+        Request {
+            profile: profile.to_owned(),
+            region: None,
+            duration: None,
+        }
+    }
+}
+
 impl From<&Settings> for Request {
     fn from(settings: &Settings) -> Request {
         Request {
@@ -378,6 +389,17 @@ impl Files {
         None
     }
 
+    /// The role profiles that stand on the IAM user profile `user`, sorted.
+    pub fn roles_on(&self, user: &str) -> Vec<&str> {
+        self.names()
+            .into_iter()
+            .filter(|name| {
+                self.resolve(&Request::named(name))
+                    .is_ok_and(|plan| !plan.roles.is_empty() && plan.user.profile == user)
+            })
+            .collect()
+    }
+
     /// Every profile name in the files, sorted.
     pub fn names(&self) -> Vec<&str> {
         let mut names: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
@@ -441,8 +463,21 @@ impl Files {
         }
     }
 
+    /// The profile asked for, if it is in the files; else the error, which
+    /// names the variable `from` that chose it, if one did.
+    pub fn check_asked(&self, profile: &str, from: Option<&str>) -> Result<()> {
+        if self.profiles.contains_key(profile) {
+            return Ok(());
+        }
+        Err(self.unknown_profile_from(profile, from))
+    }
+
     /// A profile that is not in the files: the nearest name, and the list.
     pub fn unknown_profile(&self, profile: &str) -> Error {
+        self.unknown_profile_from(profile, None)
+    }
+
+    fn unknown_profile_from(&self, profile: &str, from: Option<&str>) -> Error {
         if self.profiles.is_empty() {
             // The very first run: say what to write, and where.
             let section = if profile == "default" {
@@ -471,13 +506,20 @@ impl Files {
                 ),
             );
         }
+        let (named, unset) = match from {
+            Some(var) => (
+                format!(" (from {var})"),
+                format!("; or unset {var}, or give --profile"),
+            ),
+            None => (String::new(), String::new()),
+        };
         Error::config_with_hint(
             format!(
-                "profile '{profile}' is not in {} or {}",
+                "profile '{profile}'{named} is not in {} or {}",
                 self.config.display(),
                 self.credentials.display()
             ),
-            self.other_profiles_hint(profile),
+            format!("{}{unset}", self.other_profiles_hint(profile)),
         )
     }
 

@@ -116,13 +116,8 @@ fn served_profiles(files: &Files) -> Vec<String> {
         .into_iter()
         .filter(|name| *name != "default")
         .filter(|name| {
-            let request = Request {
-                profile: (*name).to_owned(),
-                region: None,
-                duration: None,
-            };
             files
-                .resolve(&request)
+                .resolve(&Request::named(name))
                 .is_ok_and(|plan| plan.mfa.check_device().is_ok())
         })
         .map(str::to_owned)

@@ -21,6 +21,7 @@ impl Setup {
     /// Reads the files and resolves the profile; says what it found with `-v`.
     pub fn new(settings: &Settings) -> Result<Setup> {
         let files = Files::load(&settings.config_file, &settings.credentials_file)?;
+        files.check_asked(&settings.profile, settings.profile_from)?;
         let plan = files.resolve(&Request::from(settings))?;
         // Before any code is asked for (a security key cannot give one).
         plan.mfa.check_device()?;

@@ -219,6 +219,33 @@ fn a_mistyped_profile_gets_the_nearest_name_and_the_list() {
 }
 
 #[test]
+fn a_profile_named_by_a_variable_is_shown_as_such() {
+    let world = world_with_deep();
+    for var in ["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWSMFA_PROFILE"] {
+        let mut command = world.command(&["exec", "--", "true"]);
+        command
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_DEFAULT_PROFILE")
+            .env_remove("AWSMFA_PROFILE")
+            .env(var, "admn");
+        let run = world.run_command(command);
+        run.fails_with(125, &format!("profile 'admn' (from {var}) is not in"));
+        assert!(
+            run.stderr.ends_with(&format!(
+                "\nhint: did you mean 'admin'? profiles: admin, alice, deep; \
+                 or unset {var}, or give --profile\n"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    // A flag is the user's own word: nothing to unset.
+    let run = world.run(&["exec", "--profile", "admn", "--", "true"]);
+    run.fails_with(125, "profile 'admn' is not in");
+    assert!(!run.stderr.contains("unset"), "{}", run.stderr);
+}
+
+#[test]
 fn a_code_with_a_space_as_apps_show_it_is_accepted() {
     let world = World::new();
     let typed = code();

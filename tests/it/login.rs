@@ -184,13 +184,51 @@ fn a_user_profile_cannot_sign_in() {
     );
     run.fails_with(1, "profile 'alice' is an IAM user profile");
     assert!(
-        run.stderr.contains("\nhint: use a role profile"),
-        "{}",
+        run.stderr
+            .ends_with("\nhint: sign in as its role: awsmfa login --profile admin\n"),
+        "the user's own role is named: {}",
         run.stderr
     );
     assert!(
         signin.requests().is_empty(),
         "no call to the federation endpoint"
+    );
+    assert!(world.sts.calls().is_empty(), "no code spent");
+}
+
+#[test]
+fn a_user_profile_gets_its_own_role_profiles_named_or_how_to_write_one() {
+    let world = World::new();
+    world.write_config(&format!(
+        "{ALICE_CONFIG}[profile admin]\nrole_arn = {ADMIN}\nsource_profile = alice\n\
+         [profile audit]\nrole_arn = arn:aws:iam::123456789012:role/audit\nsource_profile = admin\n\
+         [profile other]\nrole_arn = arn:aws:iam::123456789012:role/other\nsource_profile = bob\n\
+         [profile bob]\nmfa_serial = arn:aws:iam::123456789012:mfa/bob\n\
+         [profile carol]\nmfa_serial = arn:aws:iam::123456789012:mfa/carol\n"
+    ));
+    world.write_credentials(&format!(
+        "{}[bob]\naws_access_key_id = AKIABOB\naws_secret_access_key = b\n\
+         [carol]\naws_access_key_id = AKIACAROL\naws_secret_access_key = c\n",
+        alice_credentials()
+    ));
+    let run = world.run(&["login", "--profile", "alice", "--stdout"]);
+    run.fails_with(1, "profile 'alice' is an IAM user profile");
+    assert!(
+        run.stderr.ends_with(
+            "\nhint: sign in as one of its roles (admin, audit): awsmfa login --profile admin\n"
+        ),
+        "only alice's roles, chained ones too: {}",
+        run.stderr
+    );
+    let run = world.run(&["login", "--profile", "carol", "--stdout"]);
+    run.fails_with(1, "profile 'carol' is an IAM user profile");
+    assert!(
+        run.stderr.ends_with(
+            "\nhint: use a role profile: one with role_arn and source_profile = carol, \
+             then awsmfa login --profile ROLE\n"
+        ),
+        "{}",
+        run.stderr
     );
     assert!(world.sts.calls().is_empty(), "no code spent");
 }
