@@ -1,7 +1,7 @@
 //! The command line: the one place a flag is named.
 
 use crate::secret::Secret;
-use crate::settings::{Flags, parse_seconds};
+use crate::settings::{Flags, Span, parse_duration, parse_role_duration, parse_seconds};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 
@@ -146,7 +146,9 @@ The URL is a bearer secret: treat it like a password. A user profile cannot sign
             )
         ),
         mut_arg("region", help(LOGIN_REGION)),
-        mut_arg("duration", help(LOGIN_DURATION)),
+        mut_arg("duration", |arg| arg
+            .help(LOGIN_DURATION)
+            .value_parser(parse_role_duration)),
         mut_arg("refresh", help(LOGIN_REFRESH))
     )]
     Login(LoginArgs),
@@ -189,15 +191,16 @@ pub struct SessionArgs {
     pub profile: Option<String>,
 
     /// AWS region for STS and the command [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
 
     /// Session length: seconds, or 15m, 1h, 12h (each command's help says its range and default)
-    #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
-    pub duration: Option<u64>,
+    // Hyphens allowed, so that `--duration -5m` is said to be negative.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    pub duration: Option<Span>,
 
     /// Reuse a cached session only with this much time left, at most half its length [default: $AWSMFA_MIN_TTL, 15m]
-    #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_seconds, allow_hyphen_values = true)]
     pub min_ttl: Option<u64>,
 
     /// Get a new session even when a cached one is still good
@@ -205,7 +208,7 @@ pub struct SessionArgs {
     pub refresh: bool,
 
     /// The 6-digit MFA code (spaces are ignored) [default: $AWSMFA_TOKEN_CODE, mfa_process, a prompt on the terminal]
-    #[arg(long, value_name = "CODE", value_parser = parse_secret, hide_default_value = true)]
+    #[arg(long, value_name = "CODE", value_parser = parse_code, hide_default_value = true)]
     pub token_code: Option<Secret>,
 
     /// Say on stderr what awsmfa does (never secrets)
@@ -219,7 +222,7 @@ impl SessionArgs {
         Flags {
             profile: self.profile.clone(),
             region: self.region.clone(),
-            duration: self.duration,
+            duration: self.duration.clone(),
             min_ttl: self.min_ttl,
             refresh: self.refresh,
             token_code: self.token_code.clone(),
@@ -338,11 +341,11 @@ pub struct AddArgs {
     pub from_file: bool,
 
     /// The MFA device to write into a profile that has none in ~/.aws/config
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, value_name = "ARN", value_parser = parse_serial)]
     pub mfa_serial: Option<String>,
 
     /// AWS region for the STS check [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]
-    #[arg(long, value_name = "REGION")]
+    #[arg(long, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
 
     /// Say on stderr what awsmfa does (never secrets)
@@ -372,8 +375,33 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-fn parse_secret(value: &str) -> Result<Secret, std::convert::Infallible> {
-    Ok(Secret::new(value))
+/// `--token-code`: six digits (spaces ignored), checked before any call.
+/// The message never repeats the code; `commands` prints it without clap's
+/// "invalid value '…'" either.
+fn parse_code(value: &str) -> Result<Secret, String> {
+    match crate::secret::MfaCode::parse(value, "--token-code") {
+        Ok(_) => Ok(Secret::new(value)),
+        Err(_) => Err(CODE_SHAPE.to_owned()),
+    }
+}
+
+/// What `--token-code` must be.
+pub const CODE_SHAPE: &str = "an MFA code is exactly 6 digits";
+
+fn parse_region(value: &str) -> Result<String, String> {
+    match crate::settings::is_region(value) {
+        true => Ok(value.to_owned()),
+        false => Err(format!("'{value}' is not a region name")),
+    }
+}
+
+fn parse_serial(value: &str) -> Result<String, String> {
+    match crate::profile::is_mfa_serial(value) {
+        true => Ok(value.to_owned()),
+        false => Err(format!(
+            "'{value}' is not an MFA device's ARN (arn:aws:iam::ACCOUNT:mfa/NAME)"
+        )),
+    }
 }
 
 #[cfg(test)]

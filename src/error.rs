@@ -5,6 +5,10 @@ use std::fmt;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A flag's value that cannot be right, found only once the AWS files
+    /// are read (a role's longest session): a usage error, exit status 2.
+    #[error("{0}")]
+    Usage(String),
     /// The shared AWS files, a profile, or a setting is wrong.
     #[error("{message}")]
     Config {
@@ -99,9 +103,18 @@ impl Error {
         }
     }
 
+    /// The status a command other than `exec` exits with.
+    pub fn status(&self) -> u8 {
+        match self {
+            Error::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
     /// The status `awsmfa exec` exits with, as `env(1)` does.
     pub fn exec_status(&self) -> u8 {
         match self {
+            Error::Usage(_) => 2,
             Error::CommandNotFound { .. } => 127,
             Error::CommandNotRunnable { .. } => 126,
             _ => 125,

@@ -157,10 +157,7 @@ impl Source {
                 let text = run_for_line(crate::sys::shell_command(command), &what, *timeout, true)?;
                 MfaCode::parse(&text, &what)
             }
-            Source::Terminal(tty) => {
-                let text = tty.prompt(&format!("MFA code for {serial}: "))?;
-                MfaCode::parse(&text, "the code typed")
-            }
+            Source::Terminal(tty) => ask_terminal(tty, &format!("MFA code for {serial}: ")),
             Source::Dialog { prompt, note } => {
                 let text = dialog(*prompt, asking, note.take())?;
                 MfaCode::parse(&text, "the code typed")
@@ -175,13 +172,57 @@ impl Source {
         }
     }
 
-    /// Tells the person asked what went wrong before asking again.
-    pub fn say(&mut self, message: &str) {
+    /// Tells the person asked why a code is needed: information, so not
+    /// in the `awsmfa: …` form of a failure.
+    pub fn inform(&mut self, why: &str) {
+        let line = sentence(why);
         match self {
-            Source::Terminal(tty) => tty.say(&format!("awsmfa: {message}")),
-            Source::Dialog { note, .. } => *note = Some(message.to_owned()),
+            Source::Terminal(tty) => tty.say(&line),
+            Source::Dialog { note, .. } => *note = Some(line),
             _ => {}
         }
+    }
+
+    /// Tells the person asked that a code failed, and how many tries are
+    /// left, before asking again.
+    pub fn say_failed(&mut self, error: &Error, left: u32) {
+        let message = failed_line(error, left);
+        match self {
+            Source::Terminal(tty) => tty.say(&format!("awsmfa: {message}")),
+            Source::Dialog { note, .. } => *note = Some(message),
+            _ => {}
+        }
+    }
+}
+
+/// Asks at the terminal until something is typed: an empty line (just
+/// Enter) asks again and spends no try. End of input (Ctrl-D) or Ctrl-C
+/// ends the prompt, as the terminal's `prompt` says.
+pub fn ask_terminal(tty: &mut Terminal, prompt: &str) -> Result<MfaCode> {
+    loop {
+        let text = tty.prompt(prompt)?;
+        if !text.trim().is_empty() {
+            return MfaCode::parse(&text, "the code typed");
+        }
+    }
+}
+
+/// A failed try at a prompt and what is left: `STS rejected the MFA code
+/// for … (2 tries left)`.
+pub fn failed_line(error: &Error, left: u32) -> String {
+    let tries = match left {
+        1 => "try",
+        _ => "tries",
+    };
+    format!("{error} ({left} {tries} left)")
+}
+
+/// `why` as a sentence on a line of its own: a capital first letter.
+fn sentence(why: &str) -> String {
+    let mut chars = why.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -352,6 +393,26 @@ mod tests {
     const PROGRAMS: [&str; 3] = ["printf ' 654321\\n'", "exit 3", "echo nope"];
     #[cfg(windows)]
     const PROGRAMS: [&str; 3] = ["cmd /C echo  654321", "cmd /C exit 3", "cmd /C echo nope"];
+
+    #[test]
+    fn a_failed_try_says_what_is_left() {
+        let rejected = Error::MfaRejected {
+            serial: "arn:aws:iam::123456789012:mfa/alice".into(),
+        };
+        assert_eq!(
+            failed_line(&rejected, 2),
+            "STS rejected the MFA code for arn:aws:iam::123456789012:mfa/alice (2 tries left)"
+        );
+        let malformed = MfaCode::parse("12345", "the code typed").unwrap_err();
+        assert_eq!(
+            failed_line(&malformed, 1),
+            "the code typed: an MFA code is exactly 6 digits (1 try left)"
+        );
+        assert_eq!(
+            sentence("no MFA session is cached for profile 'p'"),
+            "No MFA session is cached for profile 'p'"
+        );
+    }
 
     #[test]
     fn mfa_process_output_is_the_code() {

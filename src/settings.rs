@@ -140,9 +140,24 @@ pub const DEFAULT_PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long IAM may take to serve a new key everywhere (eventual consistency).
 pub const DEFAULT_ROTATE_WAIT: Duration = Duration::from_secs(30);
 
+/// The shortest session STS gives (15 minutes).
+pub const SHORTEST_SESSION: u64 = 900;
+/// The longest session STS gives an IAM user (36 hours).
+pub const LONGEST_SESSION: u64 = 129_600;
+/// The longest session STS gives a role (12 hours, if the role allows it).
+pub const LONGEST_ROLE_SESSION: u64 = 43_200;
+
 /// Seconds as a bare number, or a duration such as `15m`, `1h`, `1h30m`.
 pub fn parse_seconds(value: &str) -> std::result::Result<u64, String> {
     let value = value.trim();
+    if value
+        .strip_prefix('-')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return Err(format!(
+            "'{value}' is negative; give a length such as 15m, 1h, 12h"
+        ));
+    }
     let seconds = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         value
             .parse()
@@ -158,12 +173,47 @@ pub fn parse_seconds(value: &str) -> std::result::Result<u64, String> {
     Ok(seconds)
 }
 
+/// A session length as the user wrote it, and its seconds: messages about
+/// it quote what was typed (`'10m'`), not a number of seconds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub seconds: u64,
+    pub typed: String,
+}
+
+/// A session length (`--duration`, `AWSMFA_DURATION`) within what STS gives
+/// any session: 15 minutes to 36 hours. A role's tighter bound depends on
+/// its profile, and is checked once the files are read.
+pub fn parse_duration(value: &str) -> std::result::Result<Span, String> {
+    span_within(value, LONGEST_SESSION, "")
+}
+
+/// A role session's length (`login --duration`): 15 minutes to 12 hours.
+pub fn parse_role_duration(value: &str) -> std::result::Result<Span, String> {
+    span_within(value, LONGEST_ROLE_SESSION, " a role")
+}
+
+fn span_within(value: &str, longest: u64, whom: &str) -> std::result::Result<Span, String> {
+    let seconds = parse_seconds(value)?;
+    let typed = value.trim().to_owned();
+    if seconds < SHORTEST_SESSION {
+        return Err(format!("'{typed}' is less than the 15 minutes STS allows"));
+    }
+    if seconds > longest {
+        return Err(format!(
+            "'{typed}' is more than the {} hours STS allows{whom}",
+            longest / 3600
+        ));
+    }
+    Ok(Span { seconds, typed })
+}
+
 /// The session flags as given on the command line (none of them required).
 #[derive(Default, Clone)]
 pub struct Flags {
     pub profile: Option<String>,
     pub region: Option<String>,
-    pub duration: Option<u64>,
+    pub duration: Option<Span>,
     pub min_ttl: Option<u64>,
     pub refresh: bool,
     /// `--token-code`, as typed: checked here, like the variable.
@@ -182,6 +232,9 @@ pub struct Settings {
     pub region: Option<String>,
     /// `--duration`, else `AWSMFA_DURATION`: for the profile named.
     pub duration: Option<u64>,
+    /// Where `duration` came from (`--duration` or `AWSMFA_DURATION`) and
+    /// what was written there, for a message about it.
+    pub duration_asked: Option<(&'static str, String)>,
     /// Reuse a cached session only with this many seconds left (at most half).
     pub min_ttl: u64,
     pub refresh: bool,
@@ -244,7 +297,6 @@ impl Settings {
             }
             None => None,
         };
-        let duration = flags.duration.or_else(|| seconds("AWSMFA_DURATION"));
         let min_ttl = flags
             .min_ttl
             .or_else(|| seconds("AWSMFA_MIN_TTL"))
@@ -255,6 +307,21 @@ impl Settings {
             seconds("AWSMFA_PROCESS_TIMEOUT").map_or(DEFAULT_PROCESS_TIMEOUT, Duration::from_secs);
         let rotate_wait =
             seconds("AWSMFA_ROTATE_WAIT").map_or(DEFAULT_ROTATE_WAIT, Duration::from_secs);
+        let duration = match &flags.duration {
+            Some(span) => Some(("--duration", span.clone())),
+            None => match set("AWSMFA_DURATION").map(|text| parse_duration(&text)) {
+                Some(Ok(span)) => Some(("AWSMFA_DURATION", span)),
+                Some(Err(why)) => {
+                    problems.push(Error::config(format!("AWSMFA_DURATION: {why}")));
+                    None
+                }
+                None => None,
+            },
+        };
+        let (duration, duration_asked) = match duration {
+            Some((from, span)) => (Some(span.seconds), Some((from, span.typed))),
+            None => (None, None),
+        };
         // AWSMFA_PROFILE is set by an enclosing `awsmfa exec` or an
         // evaluated `awsmfa export`, both of which remove AWS_PROFILE.
         let (profile, profile_from) = match &flags.profile {
@@ -340,6 +407,7 @@ impl Settings {
             profile_from,
             region,
             duration,
+            duration_asked,
             min_ttl,
             refresh: flags.refresh,
             token_code,
@@ -413,6 +481,71 @@ mod tests {
     }
 
     #[test]
+    fn session_lengths_are_within_what_sts_gives_in_the_words_typed() {
+        let span = parse_duration(" 1h ").unwrap();
+        assert_eq!((span.seconds, span.typed.as_str()), (3600, "1h"));
+        assert_eq!(parse_duration("900").unwrap().seconds, 900);
+        assert_eq!(parse_duration("36h").unwrap().seconds, 129_600);
+        for (value, says) in [
+            ("10m", "'10m' is less than the 15 minutes STS allows"),
+            ("899", "'899' is less than the 15 minutes STS allows"),
+            ("0", "'0' is less than the 15 minutes STS allows"),
+            ("37h", "'37h' is more than the 36 hours STS allows"),
+            ("129601", "'129601' is more than the 36 hours STS allows"),
+            (
+                "-5m",
+                "'-5m' is negative; give a length such as 15m, 1h, 12h",
+            ),
+        ] {
+            assert_eq!(parse_duration(value).unwrap_err(), says, "{value}");
+        }
+        assert_eq!(parse_role_duration("12h").unwrap().seconds, 43_200);
+        assert_eq!(
+            parse_role_duration("13h").unwrap_err(),
+            "'13h' is more than the 12 hours STS allows a role"
+        );
+        // The same bounds as the profile's checks.
+        assert_eq!(
+            (SHORTEST_SESSION, LONGEST_SESSION, LONGEST_ROLE_SESSION),
+            (
+                *crate::profile::SESSION_DURATION.start(),
+                *crate::profile::SESSION_DURATION.end(),
+                *crate::profile::ROLE_DURATION.end()
+            )
+        );
+    }
+
+    #[test]
+    fn a_duration_remembers_where_it_was_written() {
+        let s = resolve(
+            &Flags::default(),
+            &[("HOME", "/h"), ("AWSMFA_DURATION", "90m")],
+        )
+        .unwrap();
+        assert_eq!(s.duration, Some(5400));
+        assert_eq!(
+            s.duration_asked,
+            Some(("AWSMFA_DURATION", "90m".to_owned()))
+        );
+        let flags = Flags {
+            duration: Some(parse_duration("2h").unwrap()),
+            ..Flags::default()
+        };
+        let s = resolve(&flags, &[("HOME", "/h"), ("AWSMFA_DURATION", "90m")]).unwrap();
+        assert_eq!(s.duration_asked, Some(("--duration", "2h".to_owned())));
+        let error = resolve(
+            &Flags::default(),
+            &[("HOME", "/h"), ("AWSMFA_DURATION", "10m")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "AWSMFA_DURATION: '10m' is less than the 15 minutes STS allows"
+        );
+    }
+
+    #[test]
     fn flags_win_over_variables_in_order() {
         let home = [("HOME", "/h")];
         let s = resolve(&Flags::default(), &home).unwrap();
@@ -439,7 +572,7 @@ mod tests {
         let flags = Flags {
             profile: Some("a".into()),
             region: Some("us-west-2".into()),
-            duration: Some(900),
+            duration: Some(parse_duration("15m").unwrap()),
             min_ttl: Some(60),
             token_code: Some(crate::secret::Secret::new("111111")),
             ..Flags::default()

@@ -35,7 +35,11 @@ pub fn main() -> ExitCode {
             if let Some(hint) = error.hint() {
                 crate::say!("hint: {hint}");
             }
-            ExitCode::from(if is_exec { error.exec_status() } else { 1 })
+            ExitCode::from(if is_exec {
+                error.exec_status()
+            } else {
+                error.status()
+            })
         }
     }
 }
@@ -92,6 +96,10 @@ fn parse_args() -> Cli {
         };
         std::process::exit(status)
     }
+    if let Some(message) = bad_value(&error) {
+        crate::say!("awsmfa: {message}");
+        std::process::exit(2)
+    }
     let text = error.render().to_string();
     let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
     let first = lines.next().unwrap_or("invalid arguments");
@@ -139,6 +147,28 @@ fn parse_args() -> Cli {
     crate::say!("awsmfa: {message}");
     crate::say!("hint: {hint}");
     std::process::exit(2)
+}
+
+/// A flag's value that cannot be right, as one line in the words of what
+/// was typed: `--duration: '10m' is less than the 15 minutes STS allows`.
+/// Not clap's "invalid value '…' for '--flag <VALUE>'", which would repeat
+/// an MFA code.
+fn bad_value(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let flag = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => arg.split([' ', '=']).next().unwrap_or(arg),
+        _ => return None,
+    };
+    let why = match std::error::Error::source(error) {
+        Some(why) => why.to_string(),
+        // Never the value of --token-code, whatever clap has to say.
+        None if flag == "--token-code" => crate::cli::CODE_SHAPE.to_owned(),
+        None => return None,
+    };
+    Some(format!("{flag}: {why}"))
 }
 
 /// A pointer for a habit from aws-vault, for an argument that `awsmfa

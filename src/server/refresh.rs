@@ -11,7 +11,7 @@
 
 use super::{Current, Served};
 use crate::error::{Error, Result};
-use crate::mfa::{MfaCode, TERMINAL_TRIES};
+use crate::mfa::TERMINAL_TRIES;
 use crate::session::{self, Credentials, Setup};
 use crate::sys::Terminal;
 use std::io::Write;
@@ -193,42 +193,45 @@ impl Refresher {
         let plan = &self.setup.plan;
         let (what, ends) = match plan.direct_role() {
             true => (
-                format!("the role session of profile '{}'", plan.profile),
+                format!("The role session of profile '{}'", plan.profile),
                 self.served().expires_at,
             ),
             false => (
-                format!("the MFA session of profile '{}'", plan.user.profile),
+                format!("The MFA session of profile '{}'", plan.user.profile),
                 self.cached_end(0)
                     .unwrap_or_else(|| self.served().expires_at),
             ),
         };
         tty.say("");
+        // Information, not a failure: not in the `awsmfa: …` form.
         tty.say(&format!(
-            "awsmfa: {what} runs out in {}: a new code keeps the command's credentials \
+            "{what} runs out in {}: a new code keeps the command's credentials \
              coming (Ctrl-C: not now)",
             span(ends.saturating_sub(unix_now()))
         ));
         let prompt = format!("MFA code for {}: ", plan.mfa.serial);
         let mut last_error = None;
-        for _ in 0..TERMINAL_TRIES {
+        for attempt in 1..=TERMINAL_TRIES {
             PROMPTING.store(true, Ordering::SeqCst);
-            let typed = tty.prompt(&prompt);
+            // An empty line asks again and spends no try.
+            let typed = crate::mfa::ask_terminal(tty, &prompt);
             PROMPTING.store(false, Ordering::SeqCst);
-            let outcome = typed
-                .and_then(|text| MfaCode::parse(&text, "the code typed"))
-                .and_then(|code| {
-                    self.setup.options.given_code = Some(code);
-                    let outcome = self.setup.get();
-                    self.setup.options.given_code = None;
-                    outcome
-                });
+            let outcome = typed.and_then(|code| {
+                self.setup.options.given_code = Some(code);
+                let outcome = self.setup.get();
+                self.setup.options.given_code = None;
+                outcome
+            });
             match outcome {
                 Err(
                     e @ (Error::MalformedCode(_)
                     | Error::UsedCode { .. }
                     | Error::MfaRejected { .. }),
                 ) => {
-                    tty.say(&format!("awsmfa: {e}"));
+                    match TERMINAL_TRIES - attempt {
+                        0 => tty.say(&format!("awsmfa: {e}")),
+                        left => tty.say(&format!("awsmfa: {}", crate::mfa::failed_line(&e, left))),
+                    }
                     last_error = Some(e);
                 }
                 other => return other,

@@ -436,7 +436,7 @@ impl Run<'_> {
         let tries = if source.asks_again() {
             let why = self.why.borrow().clone();
             if !why.is_empty() && !self.options.verbose {
-                source.say(&why);
+                source.inform(&why);
             }
             mfa::TERMINAL_TRIES
         } else {
@@ -460,7 +460,9 @@ impl Run<'_> {
                     e @ (Error::MalformedCode(_)
                     | Error::UsedCode { .. }
                     | Error::MfaRejected { .. }),
-                ) if source.asks_again() && attempt < tries => source.say(&e.to_string()),
+                ) if source.asks_again() && attempt < tries => {
+                    source.say_failed(&e, tries - attempt)
+                }
                 // The last one is said once, as the run's error.
                 other => return other,
             }

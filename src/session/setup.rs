@@ -4,8 +4,8 @@
 
 use super::cache::{Cache, QUIET_WAIT};
 use super::{Credentials, Endpoint, Network, Options, keys};
-use crate::error::Result;
-use crate::profile::{Files, Plan, Request};
+use crate::error::{Error, Result};
+use crate::profile::{CHAINED_ROLE_MAX, Files, Plan, ROLE_DURATION, Request};
 use crate::settings::Settings;
 use std::time::SystemTime;
 
@@ -22,7 +22,9 @@ impl Setup {
     pub fn new(settings: &Settings) -> Result<Setup> {
         let files = Files::load(&settings.config_file, &settings.credentials_file)?;
         files.check_asked(&settings.profile, settings.profile_from)?;
-        let plan = files.resolve(&Request::from(settings))?;
+        let plan = files
+            .resolve(&Request::from(settings))
+            .map_err(|error| beyond_role(&files, settings).unwrap_or(error))?;
         // Before any code is asked for (a security key cannot give one).
         plan.mfa.check_device()?;
         let cache = Cache::new(settings)?;
@@ -90,4 +92,40 @@ impl Setup {
         }
         usable()
     }
+}
+
+/// The error for a duration asked for (`--duration`, `AWSMFA_DURATION`)
+/// that is longer than the profile's role may have, in the words it was
+/// written in; known only once the files are read. `None` when that is not
+/// why the profile cannot be resolved.
+fn beyond_role(files: &Files, settings: &Settings) -> Option<Error> {
+    let asked = settings.duration?;
+    let (from, typed) = settings.duration_asked.as_ref()?;
+    let request = Request {
+        duration: None,
+        ..Request::from(settings)
+    };
+    let plan = files.resolve(&request).ok()?;
+    let role = plan.roles.last()?;
+    let why = if plan.roles.len() > 1 && asked > CHAINED_ROLE_MAX {
+        format!(
+            "'{typed}' is longer than STS's one-hour limit for chained roles (the source of \
+             profile '{}' is itself a role)",
+            role.profile
+        )
+    } else if asked > *ROLE_DURATION.end() {
+        format!(
+            "'{typed}' is more than the {} hours STS allows a role (profile '{}')",
+            ROLE_DURATION.end() / 3600,
+            role.profile
+        )
+    } else {
+        return None;
+    };
+    let message = format!("{from}: {why}");
+    // A flag is a usage error; the variable, like any other, a setting.
+    Some(match from.starts_with("--") {
+        true => Error::Usage(message),
+        false => Error::config(message),
+    })
 }

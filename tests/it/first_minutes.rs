@@ -380,10 +380,12 @@ fn the_prompt_says_why_a_code_is_needed() {
     )
     .unwrap();
     terminal
-        .exp_string("awsmfa: the cached MFA session of profile 'alice' has 59s left, less than the minimum 15m")
+        .exp_string(
+            "The cached MFA session of profile 'alice' has 59s left, less than the minimum 15m",
+        )
         .or_else(|_| {
             terminal.exp_string(
-                "awsmfa: the cached MFA session of profile 'alice' has 1m left, less than the minimum 15m",
+                "The cached MFA session of profile 'alice' has 1m left, less than the minimum 15m",
             )
         })
         .unwrap();

@@ -42,8 +42,11 @@ profile's mfa_process (a command whose standard output is the code, such as \
 standard input). Where there is no terminal, the profile's mfa_prompt (or AWSMFA_PROMPT) \
 asks in a dialog (zenity, kdialog, osascript, wincredui) or reads a YubiKey (ykman); with \
 neither, a desktop session with zenity or kdialog asks in that dialog. A code is six digits; \
-spaces in it are ignored. STS refuses a code it has accepted before, and so does awsmfa, \
-without sending it.";
+spaces in it are ignored. At the terminal prompt a malformed or rejected code is asked for \
+again, 3 tries in all, each failed one saying how many are left; an empty line asks again \
+without spending one. A --token-code that is not six digits is a usage error, which never \
+repeats the code. STS refuses a code it has accepted before, and so does awsmfa, without \
+sending it.";
 
 const EXIT_STATUS: &[Item] = &[
     (
@@ -58,7 +61,12 @@ const EXIT_STATUS: &[Item] = &[
     ("126", "exec: the command was found but cannot be run."),
     ("127", "exec: the command was not found."),
     ("0, 1", "The other commands: success, failure."),
-    ("2", "A usage error: an unknown option, a malformed value."),
+    (
+        "2",
+        "A usage error: an unknown option, a malformed value (--token-code not six digits, a \
+         --duration outside what STS allows: 15m to 36h, 12h for a role, 1h for a role whose \
+         source is a role), said in the words typed.",
+    ),
 ];
 
 const EXAMPLES: &[(&str, &[Item])] = &[

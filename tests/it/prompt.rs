@@ -202,3 +202,121 @@ fn the_third_rejection_is_said_once_with_both_causes() {
     assert_eq!(exit_code(&terminal), 125);
     assert_eq!(world.sts.codes(), [WRONG_CODE; 3]);
 }
+
+#[test]
+fn an_empty_line_asks_again_and_spends_no_try() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+    // More empty lines than there are tries: none of them is one.
+    for _ in 0..4 {
+        terminal.exp_string(PROMPT).unwrap();
+        terminal.send_line("").unwrap();
+    }
+    terminal.exp_string(PROMPT).unwrap();
+    let good = code();
+    terminal.send_line(&good).unwrap();
+    let rest = terminal.exp_eof().unwrap();
+    assert!(!rest.contains("tries left"), "{rest}");
+    assert_eq!(exit_code(&terminal), 0);
+    assert_eq!(world.sts.codes(), [good], "one call, with the code typed");
+}
+
+#[test]
+fn a_failed_try_says_how_many_are_left() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line("12345").unwrap();
+    terminal
+        .exp_string("awsmfa: the code typed: an MFA code is exactly 6 digits (2 tries left)\r\n")
+        .unwrap();
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line(WRONG_CODE).unwrap();
+    terminal
+        .exp_string(
+            "awsmfa: STS rejected the MFA code for arn:aws:iam::123456789012:mfa/alice \
+             (1 try left)\r\n",
+        )
+        .unwrap();
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line(WRONG_CODE).unwrap();
+    let rest = terminal.exp_eof().unwrap();
+    // The last is the run's error: no tries are left to count.
+    assert!(!rest.contains("left)"), "{rest}");
+    assert_eq!(exit_code(&terminal), 125);
+}
+
+#[test]
+fn end_of_input_still_ends_the_prompt() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line("").unwrap();
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_control('d').unwrap();
+    let rest = terminal.exp_eof().unwrap();
+    assert!(rest.contains("awsmfa: no MFA code was typed"), "{rest}");
+    assert!(!rest.contains(PROMPT), "asked again: {rest}");
+    assert_eq!(exit_code(&terminal), 125);
+    assert!(world.sts.calls().is_empty());
+}
+
+#[test]
+fn why_a_code_is_needed_is_information_not_an_error() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+    let before = terminal.exp_string(PROMPT).unwrap();
+    assert!(
+        before.contains("No MFA session is cached for profile 'alice'\r\n"),
+        "{before:?}"
+    );
+    assert!(
+        !before.contains("awsmfa:"),
+        "worded as an error: {before:?}"
+    );
+    terminal.send_line(&code()).unwrap();
+    terminal.exp_eof().unwrap();
+    assert_eq!(exit_code(&terminal), 0);
+}
+
+#[test]
+fn the_refresh_prompt_counts_tries_too_and_skips_empty_lines() {
+    let world = World::new();
+    // 16 s MFA sessions: halfway through, the next code is asked for.
+    world.sts.set_session_lifetime(16);
+    let first = code();
+    let mut terminal = on_terminal(
+        &world,
+        &[
+            "exec",
+            "--server",
+            "--token-code",
+            &first,
+            "--",
+            "sleep",
+            "14",
+        ],
+    );
+    let before = terminal.exp_string(PROMPT).unwrap();
+    // What it says before asking is information, not an error.
+    assert!(
+        before.contains("The MFA session of profile 'alice' runs out in "),
+        "{before:?}"
+    );
+    assert!(
+        !before.contains("awsmfa:"),
+        "worded as an error: {before:?}"
+    );
+    terminal.send_line("").unwrap();
+    terminal.exp_string(PROMPT).unwrap();
+    terminal.send_line("12345").unwrap();
+    terminal
+        .exp_string("awsmfa: the code typed: an MFA code is exactly 6 digits (2 tries left)")
+        .unwrap();
+    terminal.exp_string(PROMPT).unwrap();
+    let good = code();
+    terminal.send_line(&good).unwrap();
+    terminal.exp_eof().unwrap();
+    assert_eq!(exit_code(&terminal), 0);
+    assert_eq!(world.sts.codes()[..2], [first, good]);
+}

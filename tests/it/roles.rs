@@ -200,7 +200,10 @@ fn a_role_of_a_role_chains_through_both() {
             "--",
             "true",
         ])
-        .fails_with(125, "one-hour limit for chained roles");
+        .fails_with(
+            2,
+            "--duration: '2h' is longer than STS's one-hour limit for chained roles",
+        );
 }
 
 #[test]

@@ -1162,7 +1162,7 @@ fn a_refresh_prompt_stands_on_its_own_line_and_goes_when_the_command_ends() {
     assert!(before.contains("partial output\r\n"), "{before:?}");
     // The time left is in seconds: no figure is a minute rounded off.
     let (_, after) = before
-        .split_once("awsmfa: the MFA session of profile 'alice' runs out in ")
+        .split_once("The MFA session of profile 'alice' runs out in ")
         .unwrap_or_else(|| panic!("{before:?}"));
     let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
     let seconds: u64 = digits.parse().unwrap_or_else(|_| panic!("{before:?}"));
