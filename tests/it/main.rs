@@ -31,4 +31,5 @@ mod rotate;
 mod server;
 mod settings;
 mod sts_faults;
+mod vocabulary;
 mod words;
