@@ -118,7 +118,7 @@ With no COMMAND it starts $SHELL. Exit status: the command's own, or 125 when aw
         mut_arg("duration", help(DURATION_HELP))
     )]
     CredentialProcess(SessionArgs),
-    /// List the profiles awsmfa can use: IAM users and roles, with their MFA device (no secrets)
+    /// List the profiles: IAM users and roles with their MFA device, and why any other is not usable (no secrets)
     List(ListArgs),
     /// List the cached sessions (no secrets)
     Status(StatusArgs),
@@ -303,7 +303,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Print the usable profiles, one a line, each with its kind after a tab (for shell completion)
+    /// Print every profile, one a line, each with its kind (or `not usable`) after a tab (for shell completion)
     #[arg(long, hide = true, conflicts_with = "json")]
     pub names: bool,
 }

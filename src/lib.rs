@@ -10,12 +10,14 @@
 #![warn(clippy::undocumented_unsafe_blocks, unsafe_op_in_unsafe_fn)]
 
 /// `eprintln!` that cannot fail: stderr closed, full (`2>/dev/full`) or
-/// broken must not abort a run that may already have spent a code.
+/// broken must not abort a run that may already have spent a code. Where
+/// the locale is not UTF-8, awsmfa's symbols (`→`, `…`) go out in ASCII.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", $crate::words::for_locale(&text));
     }};
 }
 
@@ -35,6 +37,7 @@ pub mod settings;
 // The one room where `unsafe` is allowed: each block says why it is sound.
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod words;
 
 /// An I/O error in words, without Rust's `(os error N)` suffix.
 pub fn io_reason(error: &std::io::Error) -> String {

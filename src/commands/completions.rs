@@ -1,15 +1,51 @@
 //! `awsmfa completions SHELL`: clap's completion script, taught that
-//! `--profile` takes a usable profile from the user's files (bash, zsh, fish),
+//! `--profile` takes a profile from the user's files (bash, zsh, fish),
 //! which it asks `awsmfa list --names` for at completion time (a name, a tab,
-//! its kind), and (bash) that `exec`'s command is a command.
+//! its kind or `not usable`), and (bash) that `exec`'s command is a command.
+//! Only the usable profiles are offered, except to the commands that are
+//! there to mend a profile (`doctor`, `add`), which are offered every one.
 
 use crate::cli::{Cli, CompletionsArgs};
 use crate::error::{Error, Result};
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-/// What prints the usable profiles, one a line: the name, a tab, the kind.
+/// What prints every profile, one a line: the name, a tab, the kind (or
+/// `not usable`).
 const NAMES: &str = "awsmfa list --names 2>/dev/null";
+
+/// The subcommands whose `--profile` is offered every profile, usable or
+/// not: `doctor` says what is wrong with one, `add` gives one its keys.
+const EVERY_PROFILE: &[&str] = &["doctor", "add"];
+
+/// Where a script's profile completion goes, until it is known which
+/// subcommand's it is.
+const PROFILES: &str = "@AWSMFA_PROFILES@";
+
+/// Replaces each `PROFILES` in `text` with `every` in the sections of the
+/// subcommands of `EVERY_PROFILE`, `usable` elsewhere; `section` tells from
+/// a line which subcommand's section begins there.
+fn per_subcommand(
+    text: &str,
+    section: impl Fn(&str) -> Option<&str>,
+    usable: &str,
+    every: &str,
+) -> String {
+    let mut current = "";
+    text.lines()
+        .map(|line| {
+            if let Some(name) = section(line) {
+                current = name;
+            }
+            let with = if EVERY_PROFILE.contains(&current) {
+                every
+            } else {
+                usable
+            };
+            line.replace(PROFILES, with) + "\n"
+        })
+        .collect()
+}
 
 /// What bash does in `exec` before clap's script: from the command's word
 /// on (after `--`, or the first word that is not an option), complete as
@@ -58,6 +94,8 @@ pub fn script(shell: Shell) -> Result<String> {
     clap_complete::generate(shell, &mut Cli::command(), "awsmfa", &mut out);
     let text = String::from_utf8(out)
         .map_err(|_| Error::Output("the completion script is not UTF-8".into()))?;
+    // The profile's description is `not usable` for one that cannot be used.
+    let not_usable = crate::words::NOT_USABLE;
     Ok(match shell {
         Shell::Bash => {
             let exec = Cli::command();
@@ -68,17 +106,27 @@ pub fn script(shell: Shell) -> Result<String> {
                 .filter(|arg| arg.get_action().takes_values() && !arg.is_positional())
                 .filter_map(|arg| arg.get_long().map(|long| format!("--{long}")))
                 .collect();
-            text.replace(
-                "--profile)\n                    COMPREPLY=($(compgen -f \"${cur}\"))",
-                &format!(
-                    "--profile)\n                    local IFS=$'\\n'\n                    \
-                     COMPREPLY=($(compgen -W \"$({NAMES} | cut -f1)\" -- \"${{cur}}\"))"
-                ),
-            )
-            .replacen(
-                "        awsmfa__subcmd__exec)\n",
-                &bash_exec(&value_options.join("|")),
-                1,
+            let text = text
+                .replace(
+                    "--profile)\n                    COMPREPLY=($(compgen -f \"${cur}\"))",
+                    &format!(
+                        "--profile)\n                    local IFS=$'\\n'\n                    \
+                         COMPREPLY=($(compgen -W \"$({NAMES} | {PROFILES})\" -- \"${{cur}}\"))"
+                    ),
+                )
+                .replacen(
+                    "        awsmfa__subcmd__exec)\n",
+                    &bash_exec(&value_options.join("|")),
+                    1,
+                );
+            per_subcommand(
+                &text,
+                |line| {
+                    line.strip_prefix("        awsmfa__subcmd__")
+                        .and_then(|rest| rest.strip_suffix(')'))
+                },
+                &format!("awk -F '\\t' '$2 != \"{not_usable}\" {{ print $1 }}'"),
+                "cut -f1",
             )
         }
         Shell::Zsh => {
@@ -86,14 +134,16 @@ pub fn script(shell: Shell) -> Result<String> {
                 "(( $+functions[_awsmfa_profiles] )) ||\n_awsmfa_profiles() {{\n    \
                  local -a profiles\n    local line\n    \
                  for line in ${{(f)\"$({NAMES})\"}}; do\n        \
+                 [[ $1 != all && ${{line#*$'\\t'}} == '{not_usable}' ]] && continue\n        \
                  profiles+=(\"${{${{line%%$'\\t'*}}//:/\\\\:}}:${{line#*$'\\t'}}\")\n    \
                  done\n    \
                  _describe -t profiles 'profile' profiles\n}}\n\n_awsmfa() {{"
             );
-            text.lines()
+            let text = text
+                .lines()
                 .map(|line| {
                     if line.starts_with("'--profile=") {
-                        line.replace(":NAME:_default'", ":NAME:_awsmfa_profiles'")
+                        line.replace(":NAME:_default'", &format!(":NAME:{PROFILES}'"))
                     } else {
                         line.to_owned()
                     }
@@ -101,20 +151,44 @@ pub fn script(shell: Shell) -> Result<String> {
                 .collect::<Vec<_>>()
                 .join("\n")
                 .replacen("_awsmfa() {", &profiles, 1)
-                + "\n"
+                + "\n";
+            per_subcommand(
+                &text,
+                |line| {
+                    line.trim()
+                        .strip_prefix('(')
+                        .and_then(|rest| rest.strip_suffix(')'))
+                },
+                "_awsmfa_profiles",
+                "_awsmfa_profiles all",
+            )
         }
         Shell::Fish => {
-            text.lines()
+            let profiles = format!(
+                "# The profiles in the AWS files, each with its kind: the usable ones, or\n\
+                 # with `all` every one.\n\
+                 function __awsmfa_profiles\n    \
+                 if test \"$argv[1]\" = all\n        \
+                 {NAMES}\n    \
+                 else\n        \
+                 {NAMES} | string match -v -- '*\t{not_usable}'\n    \
+                 end\nend\n\n"
+            );
+            let text: String = text
+                .lines()
                 .map(|line| {
                     if line.contains(" -l profile ") && line.ends_with(" -r") {
-                        format!("{line} -f -a '({NAMES})'")
+                        let every = EVERY_PROFILE.iter().any(|name| {
+                            line.contains(&format!("__fish_awsmfa_using_subcommand {name}\""))
+                        });
+                        let all = if every { " all" } else { "" };
+                        format!("{line} -f -a '(__awsmfa_profiles{all})'\n")
                     } else {
-                        line.to_owned()
+                        format!("{line}\n")
                     }
                 })
-                .collect::<Vec<_>>()
-                .join("\n")
-                + "\n"
+                .collect();
+            profiles + &text
         }
         _ => text,
     })

@@ -72,7 +72,12 @@ pub fn run(args: &DoctorArgs) -> Result<()> {
         now: SystemTime::now(),
     });
     let colour = std::io::stdout().is_terminal() && env("NO_COLOR").is_none_or(|v| v.is_empty());
-    super::print(render(&checks, args.json, colour)?.as_bytes())?;
+    let text = render(&checks, args.json, colour)?;
+    let text = match args.json {
+        true => std::borrow::Cow::Borrowed(text.as_str()),
+        false => crate::words::for_locale(&text),
+    };
+    super::print(text.as_bytes())?;
     if failed(&checks) {
         return Err(Error::Reported);
     }
@@ -250,29 +255,12 @@ fn file_var(secret: bool) -> &'static str {
 }
 
 fn profile_check(plan: &Plan) -> Check {
-    let detail = if plan.roles.is_empty() {
-        format!("'{}': IAM user profile", plan.profile)
-    } else {
-        // Roles between this one and the user, nearest first.
-        let via: Vec<&str> = plan
-            .roles
-            .iter()
-            .rev()
-            .skip(1)
-            .map(|r| r.profile.as_str())
-            .collect();
-        format!(
-            "'{}': role {} on IAM user profile '{}'{}",
-            plan.profile,
-            plan.roles.last().map_or("", |r| r.arn.as_str()),
-            plan.user.profile,
-            if via.is_empty() {
-                String::new()
-            } else {
-                format!(" via {}", via.join(" ← "))
-            }
-        )
-    };
+    let role = plan
+        .roles
+        .last()
+        .map(|role| format!(", role {}", role.arn))
+        .unwrap_or_default();
+    let detail = format!("'{}': {}{role}", plan.profile, crate::session::kind(plan));
     check("profile", Status::Ok, detail, None)
 }
 
@@ -421,22 +409,26 @@ fn environment_check(
     // awsmfa's own session, not a surprise.
     let own = (
         env("AWSMFA_PROFILE").filter(|v| !v.is_empty()),
-        env("AWS_CREDENTIAL_EXPIRATION")
-            .and_then(|at| humantime::parse_rfc3339(at.trim()).ok().map(|t| (at, t))),
+        env("AWS_CREDENTIAL_EXPIRATION").and_then(|at| humantime::parse_rfc3339(at.trim()).ok()),
     );
-    if let (Some(profile), Some((at, expiry))) = own
+    if let (Some(profile), Some(expiry)) = own
         && set.contains(&"AWS_SESSION_TOKEN")
     {
         let left = match expiry.duration_since(now) {
             Ok(left) => left.as_secs() as i64,
             Err(_) => 0,
         };
+        let at = crate::words::local_time(
+            expiry
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+        );
         let from = format!("credentials from awsmfa export (or exec), profile '{profile}'");
         return if left > 0 {
             check(
                 "environment",
                 Status::Ok,
-                format!("{from}, expires {at} ({} left)", crate::human_seconds(left)),
+                format!("{from}, until {at} ({})", crate::words::left(left)),
                 None,
             )
         } else {
@@ -773,30 +765,48 @@ fn cache_checks(
 /// The cached credentials a run of the profile would use, and their time left.
 fn session_check(cache: &Cache, plan: &Plan, min_ttl: u64, now: SystemTime) -> Check {
     let keys = session::keys(plan);
-    let entry = keys.last().and_then(|key| cache.load(key).ok().flatten());
-    let detail = match entry {
+    let kind = if plan.roles.is_empty() {
+        crate::words::MFA_SESSION
+    } else {
+        crate::words::ROLE_SESSION
+    };
+    let load = |key: &session::cache::SessionKey| cache.load(key).ok().flatten();
+    let of = format!("profile '{}'", plan.profile);
+    // What the next run needs when this profile's own session is not
+    // reusable: a role stands on the user's MFA session, if that is.
+    let next = if !plan.roles.is_empty()
+        && !plan.direct_role()
+        && load(&keys[0]).is_some_and(|entry| entry.usable(min_ttl, now))
+    {
+        format!(
+            "the next run assumes the role on the cached {}",
+            crate::words::MFA_SESSION
+        )
+    } else {
+        "the next run asks for a code".to_owned()
+    };
+    let detail = match keys.last().and_then(load) {
         Some(entry) if entry.usable(min_ttl, now) => format!(
-            "profile '{}' has a cached session, {} left",
-            plan.profile,
-            crate::human_seconds(entry.credentials.seconds_left(now))
+            "{of}: cached {kind} until {} ({})",
+            crate::words::local_time(entry.credentials.expires_at),
+            crate::words::left(entry.credentials.seconds_left(now))
         ),
         Some(entry) if entry.credentials.seconds_left(now) > 0 => format!(
-            "profile '{}': its cached session has {} left, too little to reuse: the next run \
-             asks for a code",
-            plan.profile,
-            crate::human_seconds(entry.credentials.seconds_left(now))
+            "{of}: cached {kind} until {} ({}), too little to reuse: {next}",
+            crate::words::local_time(entry.credentials.expires_at),
+            crate::words::left(entry.credentials.seconds_left(now))
         ),
-        Some(_) => format!("profile '{}': its cached session has expired", plan.profile),
-        None => format!(
-            "profile '{}' has no cached session: the next run asks for a code",
-            plan.profile
+        Some(entry) => format!(
+            "{of}: cached {kind} expired at {}: {next}",
+            crate::words::local_time(entry.credentials.expires_at)
         ),
+        None => format!("{of}: no cached {kind}: {next}"),
     };
     check("session", Status::Ok, detail, None)
 }
 
 /// `path` with the home folder as `~`.
-fn tilde(path: &Path, home: Option<&str>) -> String {
+pub(super) fn tilde(path: &Path, home: Option<&str>) -> String {
     let shown = path.display().to_string();
     match home.map(|h| h.trim_end_matches('/')) {
         Some(home) if !home.is_empty() => match shown.strip_prefix(home) {
@@ -809,7 +819,7 @@ fn tilde(path: &Path, home: Option<&str>) -> String {
 
 /// `text` with every path in the home folder written with `~`: where the
 /// home folder's path stands as a whole (not `/home/ab` for `/home/a`).
-fn tilde_text(text: &str, home: Option<&str>) -> String {
+pub(super) fn tilde_text(text: &str, home: Option<&str>) -> String {
     let Some(home) = home
         .map(|h| h.trim_end_matches('/'))
         .filter(|h| !h.is_empty())

@@ -1,170 +1,166 @@
-//! `awsmfa list`: the profiles awsmfa can use (IAM users, and roles with the
-//! chain down to their user), each with its MFA device and the time left on
-//! its cached session, and where its long-term keys live. No secrets.
+//! `awsmfa list`: every profile in the user's files: those awsmfa can use
+//! (IAM users, and roles with the chain down to their user), each with its
+//! MFA device, where its long-term keys live and the time left on its cached
+//! session; and those it cannot, each with why. No secrets. Exit 1 when no
+//! profile can be used.
 
 use crate::cli::ListArgs;
 use crate::error::{Error, Result};
-use crate::profile::{Files, KeysAt, Plan, Request};
+use crate::profile::{Files, KeysAt, Plan};
 use crate::session::cache::Cache;
+use crate::words::{self, LEFT, NOT_USABLE};
 use std::time::SystemTime;
 
 pub fn run(args: &ListArgs) -> Result<()> {
     let settings = super::settings()?;
     let files = Files::load(&settings.config_file, &settings.credentials_file)?;
+    let home = settings.home.as_deref().and_then(|h| h.to_str());
+    let profiles = profiles(&files, home);
     if args.names {
-        return super::print(names(&files).as_bytes());
+        return super::print(words::for_locale(&names(&profiles)).as_bytes());
     }
     let cache = Cache::new(&settings)?;
-    let text = list(
-        &files,
-        &cache,
-        settings.min_ttl,
-        args.json,
-        SystemTime::now(),
-    )?;
-    super::print(text.as_bytes())
+    let now = SystemTime::now();
+    if args.json {
+        super::print(json(&profiles, &cache, settings.min_ttl, now)?.as_bytes())?;
+    } else if !profiles.is_empty() {
+        let text = table(&profiles, &cache, settings.min_ttl, now);
+        super::print(words::for_locale(&text).as_bytes())?;
+    }
+    if profiles.iter().any(|p| p.usable().is_some()) {
+        return Ok(());
+    }
+    let files_shown = format!(
+        "{} or {}",
+        super::doctor::tilde(&files.config, home),
+        super::doctor::tilde(&files.credentials, home)
+    );
+    Err(Error::config_with_hint(
+        if profiles.is_empty() {
+            format!("no profiles in {files_shown}")
+        } else {
+            format!("none of the profiles in {files_shown} can be used")
+        },
+        "a profile needs an IAM user's keys and mfa_serial, or role_arn with a \
+         source_profile that has them; awsmfa doctor --profile NAME says what to fix",
+    ))
 }
 
-/// One usable profile.
-struct Row {
-    plan: Plan,
-    /// Seconds left on the cached credentials a run of this profile would
-    /// reuse; `None` when it would get new ones.
-    left: Option<i64>,
+/// A profile in the files: usable, with its plan, or not, with why.
+enum Profile {
+    Usable(Plan),
+    NotUsable { name: String, why: String },
 }
 
-impl Row {
-    /// `IAM user`, or `role ← source ← … ← user`.
-    fn kind(&self) -> String {
-        if self.plan.roles.is_empty() {
-            return "IAM user".to_owned();
-        }
-        let mut chain = vec!["role".to_owned()];
-        chain.extend(self.sources());
-        chain.join(" ← ")
-    }
-
-    /// Where the user's long-term keys live (the keystore is not read).
-    fn keys(&self) -> &'static str {
-        match self.plan.user.keys {
-            KeysAt::Files(_) => "file",
-            KeysAt::Keystore => "keystore",
+impl Profile {
+    fn name(&self) -> &str {
+        match self {
+            Profile::Usable(plan) => &plan.profile,
+            Profile::NotUsable { name, .. } => name,
         }
     }
 
-    /// The profiles a role stands on, nearest first, down to the user.
-    fn sources(&self) -> Vec<String> {
-        let roles = &self.plan.roles;
-        let mut sources: Vec<String> = roles[..roles.len().saturating_sub(1)]
-            .iter()
-            .rev()
-            .map(|role| role.profile.clone())
-            .collect();
-        if !roles.is_empty() {
-            sources.push(self.plan.user.profile.clone());
+    fn usable(&self) -> Option<&Plan> {
+        match self {
+            Profile::Usable(plan) => Some(plan),
+            Profile::NotUsable { .. } => None,
         }
-        sources
     }
 }
 
-/// For shell completion: each usable profile, one a line, with its kind
-/// after a tab (fish shows it beside the name; bash and zsh cut it off).
-/// A profile that cannot be used is not offered.
-pub fn names(files: &Files) -> String {
+/// Every profile in the files, by name, judged as a run would judge it
+/// before asking for a code (`Files::usable`). `home` is shown as `~` in the
+/// reasons.
+fn profiles(files: &Files, home: Option<&str>) -> Vec<Profile> {
     files
         .names()
         .into_iter()
-        .filter_map(|name| {
-            let request = Request {
-                profile: name.to_owned(),
-                region: None,
-                duration: None,
-            };
-            let plan = files.resolve(&request).ok()?;
-            let kind = Row { plan, left: None }.kind();
-            // A name with a tab or a line break cannot be offered as one word.
-            (!name.contains(['\t', '\n', '\r'])).then(|| format!("{name}\t{kind}\n"))
+        .map(|name| match files.usable(name) {
+            Ok(plan) => Profile::Usable(plan),
+            Err(error) => Profile::NotUsable {
+                name: name.to_owned(),
+                why: crate::one_line(&super::doctor::tilde_text(&error.to_string(), home), 300),
+            },
         })
         .collect()
 }
 
-/// The table (or JSON) of usable profiles at `now`, with `min_ttl` asked for.
-pub fn list(
-    files: &Files,
-    cache: &Cache,
-    min_ttl: u64,
-    json: bool,
-    now: SystemTime,
-) -> Result<String> {
-    let mut rows = Vec::new();
-    let mut unusable = Vec::new();
-    for name in files.names() {
-        let request = Request {
-            profile: name.to_owned(),
-            region: None,
-            duration: None,
-        };
-        match files.resolve(&request) {
-            Ok(plan) => {
-                let keys = crate::session::keys(&plan);
-                let left = keys
-                    .last()
-                    .and_then(|key| cache.load(key).ok().flatten())
-                    .filter(|entry| entry.usable(min_ttl, now))
-                    .map(|entry| entry.credentials.seconds_left(now));
-                rows.push(Row { plan, left });
-            }
-            Err(_) => unusable.push(name),
-        }
+/// Where the user's long-term keys live (the keystore is not read).
+fn keys(plan: &Plan) -> &'static str {
+    match plan.user.keys {
+        KeysAt::Files(_) => "file",
+        KeysAt::Keystore => "keystore",
     }
-    if json {
-        let values: Vec<serde_json::Value> = rows
-            .iter()
-            .map(|row| {
-                serde_json::json!({
-                    "profile": row.plan.profile,
-                    "kind": if row.plan.roles.is_empty() { "user" } else { "role" },
-                    "sources": row.sources(),
-                    "role_arn": row.plan.roles.last().map(|role| role.arn.as_str()),
-                    "mfa_serial": row.plan.mfa.serial,
-                    "keys": row.keys(),
-                    "seconds_left": row.left,
-                })
-            })
-            .collect();
-        let text = serde_json::to_string_pretty(&values)
-            .map_err(|e| Error::Output(format!("cannot encode the list: {e}")))?;
-        return Ok(format!("{text}\n"));
-    }
-    if rows.is_empty() {
-        return Ok(format!(
-            "no profiles awsmfa can use in {} or {}: a profile needs an IAM user's keys and \
-             mfa_serial, or role_arn with a source_profile that has them\n",
-            files.config.display(),
-            files.credentials.display()
-        ));
-    }
-    let table: Vec<Vec<String>> = rows
+}
+
+/// Seconds left on the cached credentials a run of `plan` would reuse;
+/// `None` when it would get new ones.
+fn left(plan: &Plan, cache: &Cache, min_ttl: u64, now: SystemTime) -> Option<i64> {
+    crate::session::keys(plan)
+        .last()
+        .and_then(|key| cache.load(key).ok().flatten())
+        .filter(|entry| entry.usable(min_ttl, now))
+        .map(|entry| entry.credentials.seconds_left(now))
+}
+
+/// For shell completion: every profile, one a line, with its kind after a
+/// tab (fish and zsh show it beside the name; bash cuts it off), or `not
+/// usable` for one that cannot be used: the scripts offer those to `doctor`
+/// only.
+fn names(profiles: &[Profile]) -> String {
+    profiles
         .iter()
-        .map(|row| {
-            vec![
-                row.plan.profile.clone(),
-                row.kind(),
-                row.plan.mfa.serial.clone(),
-                row.keys().to_owned(),
-                row.left.map_or("-".to_owned(), crate::human_seconds),
-            ]
+        // A name with a tab or a line break cannot be offered as one word.
+        .filter(|p| !p.name().contains(['\t', '\n', '\r']))
+        .map(|p| match p {
+            Profile::Usable(plan) => format!("{}\t{}\n", plan.profile, crate::session::kind(plan)),
+            Profile::NotUsable { name, .. } => format!("{name}\t{NOT_USABLE}\n"),
+        })
+        .collect()
+}
+
+/// The table: a row per profile; one that cannot be used says why.
+fn table(profiles: &[Profile], cache: &Cache, min_ttl: u64, now: SystemTime) -> String {
+    let rows: Vec<Vec<String>> = profiles
+        .iter()
+        .map(|p| match p {
+            Profile::Usable(plan) => vec![
+                plan.profile.clone(),
+                crate::session::kind(plan),
+                plan.mfa.serial.clone(),
+                keys(plan).to_owned(),
+                left(plan, cache, min_ttl, now).map_or("-".to_owned(), crate::human_seconds),
+            ],
+            Profile::NotUsable { name, why } => vec![name.clone(), format!("{NOT_USABLE}: {why}")],
         })
         .collect();
-    let mut out = super::status::table(
-        &["PROFILE", "KIND", "MFA DEVICE", "KEYS", "SESSION"],
-        &table,
-    );
-    if !unusable.is_empty() {
-        out.push_str(&format!(
-            "not usable: {} (awsmfa exec --profile NAME says why)\n",
-            unusable.join(", ")
-        ));
-    }
-    Ok(out)
+    super::status::table(&["PROFILE", "KIND", "MFA DEVICE", "KEYS", LEFT], &rows)
+}
+
+/// `--json`: an object per profile; one that cannot be used has `usable`
+/// false and `why`.
+fn json(profiles: &[Profile], cache: &Cache, min_ttl: u64, now: SystemTime) -> Result<String> {
+    let values: Vec<serde_json::Value> = profiles
+        .iter()
+        .map(|p| match p {
+            Profile::Usable(plan) => serde_json::json!({
+                "profile": plan.profile,
+                "usable": true,
+                "kind": if plan.roles.is_empty() { "user" } else { "role" },
+                "sources": crate::session::sources(plan),
+                "role_arn": plan.roles.last().map(|role| role.arn.as_str()),
+                "mfa_serial": plan.mfa.serial,
+                "keys": keys(plan),
+                "seconds_left": left(plan, cache, min_ttl, now),
+            }),
+            Profile::NotUsable { name, why } => serde_json::json!({
+                "profile": name,
+                "usable": false,
+                "why": why,
+            }),
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&values)
+        .map_err(|e| Error::Output(format!("cannot encode the list: {e}")))?;
+    Ok(format!("{text}\n"))
 }

@@ -1,5 +1,6 @@
 //! `awsmfa status`: the cached sessions as the user sees them (never their
-//! secrets), each judged usable by the rule a run applies.
+//! secrets), each judged usable by the rule a run applies; times in the
+//! local zone (`--json`: RFC 3339 UTC).
 
 use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
@@ -10,7 +11,7 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let settings = super::settings()?;
     let cache = Cache::new(&settings)?;
     let text = list(&cache, settings.min_ttl, args.json, SystemTime::now())?;
-    super::print(text.as_bytes())
+    super::print(crate::words::for_locale(&text).as_bytes())
 }
 
 /// The cached sessions as a table, or as JSON, at `now`, each usable or not
@@ -32,9 +33,9 @@ pub fn list(cache: &Cache, min_ttl: u64, json: bool, now: SystemTime) -> Result<
         let usable = entry.usable(min_ttl, now);
         rows.push(vec![
             entry.profile.clone(),
-            entry.kind.name().to_owned(),
+            entry.kind.describe().to_owned(),
             length(entry.duration),
-            entry.credentials.expiration(),
+            crate::words::local_time(entry.credentials.expires_at),
             crate::human_seconds(left),
             if usable { "yes" } else { "no" }.to_owned(),
             entry.role_arn.clone().unwrap_or_else(|| "-".into()),
@@ -60,7 +61,13 @@ pub fn list(cache: &Cache, min_ttl: u64, json: bool, now: SystemTime) -> Result<
         return Ok(format!("no cached sessions in {}\n", cache.dir().display()));
     }
     let header = [
-        "PROFILE", "KIND", "LENGTH", "EXPIRES", "LEFT", "USABLE", "ROLE",
+        "PROFILE",
+        "KIND",
+        "LENGTH",
+        "EXPIRES",
+        crate::words::LEFT,
+        "USABLE",
+        "ROLE",
     ];
     Ok(table(&header, &rows))
 }

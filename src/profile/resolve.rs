@@ -389,12 +389,22 @@ impl Files {
         None
     }
 
-    /// The role profiles that stand on the IAM user profile `user`, sorted.
+    /// A profile judged by name alone, as a run judges it before asking
+    /// for a code (the keystore is not opened): it resolves, and its MFA
+    /// device can give a code.
+    pub fn usable(&self, profile: &str) -> Result<Plan> {
+        let plan = self.resolve(&Request::named(profile))?;
+        plan.mfa.check_device()?;
+        Ok(plan)
+    }
+
+    /// The usable role profiles that stand on the IAM user profile `user`,
+    /// sorted.
     pub fn roles_on(&self, user: &str) -> Vec<&str> {
         self.names()
             .into_iter()
             .filter(|name| {
-                self.resolve(&Request::named(name))
+                self.usable(name)
                     .is_ok_and(|plan| !plan.roles.is_empty() && plan.user.profile == user)
             })
             .collect()

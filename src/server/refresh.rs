@@ -119,7 +119,7 @@ impl Refresher {
                             "awsmfa: warning: cannot refresh the credentials of profile '{}' \
                              (they expire at {}): {failure}; trying again every {} s",
                             self.setup.plan.profile,
-                            served.expiration(),
+                            crate::words::local_time(served.expires_at),
                             RETRY.as_secs()
                         );
                         last_failure = failure;
@@ -282,7 +282,7 @@ impl Refresher {
                          '{}', which gets no new code: serving credentials until {}",
                         plan.profile,
                         plan.user.profile,
-                        credentials.expiration()
+                        crate::words::local_time(credentials.expires_at)
                     );
                 }
                 Some(credentials)
@@ -326,7 +326,7 @@ impl Refresher {
             "awsmfa: credentials for profile '{}' stop at {}: the MFA session of profile '{}' \
              runs out and {}",
             plan.profile,
-            served.expiration(),
+            crate::words::local_time(served.expires_at),
             plan.user.profile,
             reason(why)
         )
@@ -339,7 +339,7 @@ impl Refresher {
             "awsmfa: no credentials for profile '{}' since {}: the MFA session of profile '{}' \
              ran out and {}",
             plan.profile,
-            served.expiration(),
+            crate::words::local_time(served.expires_at),
             plan.user.profile,
             reason(why)
         )
@@ -350,7 +350,7 @@ impl Refresher {
             crate::say!(
                 "awsmfa: profile '{}': serving credentials until {}",
                 self.setup.plan.profile,
-                credentials.expiration()
+                crate::words::local_time(credentials.expires_at)
             );
         }
         let mut served = self.lock();

@@ -9,7 +9,7 @@
 //! long-term keys. Files that need no change are not copied.
 
 use crate::error::{Error, Result};
-use crate::profile::{Files, Line, Request, classify, read_file};
+use crate::profile::{Files, Line, classify, read_file};
 use crate::session::cache::Cache;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -115,11 +115,7 @@ fn served_profiles(files: &Files) -> Vec<String> {
         .names()
         .into_iter()
         .filter(|name| *name != "default")
-        .filter(|name| {
-            files
-                .resolve(&Request::named(name))
-                .is_ok_and(|plan| plan.mfa.check_device().is_ok())
-        })
+        .filter(|name| files.usable(name).is_ok())
         .map(str::to_owned)
         .collect()
 }

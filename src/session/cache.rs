@@ -35,7 +35,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// `session` or `role`, as `status` shows it.
+    /// `session` or `role`, as `status --json` shows it.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Session => "session",
@@ -43,11 +43,12 @@ impl Kind {
         }
     }
 
-    /// `MFA session` or `role`, in sentences.
+    /// `MFA session` or `role session`: in sentences, `-v`, and `status`'s
+    /// KIND column.
     pub fn describe(self) -> &'static str {
         match self {
-            Kind::Session => "MFA session",
-            Kind::Role => "role",
+            Kind::Session => crate::words::MFA_SESSION,
+            Kind::Role => crate::words::ROLE_SESSION,
         }
     }
 }

@@ -8,7 +8,7 @@ pub mod iam;
 mod setup;
 mod sts;
 
-pub use setup::Setup;
+pub use setup::{Setup, kind, sources};
 pub use sts::{
     Answer, CaBundle, Endpoint, Identity, Network, Route, Signer, fetch, get_caller_identity,
 };
@@ -246,9 +246,10 @@ impl Run<'_> {
             crate::say!("awsmfa: warning: {e}; the session is not cached");
         }
         self.say(&format!(
-            "profile '{profile}': new {} until {}",
+            "profile '{profile}': new {} until {} ({})",
             kind.describe(),
-            entry.credentials.expiration()
+            crate::words::local_time(entry.credentials.expires_at),
+            crate::words::left(entry.credentials.seconds_left(SystemTime::now()))
         ));
         Ok(entry.credentials)
     }
@@ -300,8 +301,8 @@ impl Run<'_> {
         self.say(&format!(
             "profile '{profile}': using the cached {} until {} ({})",
             entry.kind.describe(),
-            entry.credentials.expiration(),
-            crate::human_seconds(left)
+            crate::words::local_time(entry.credentials.expires_at),
+            crate::words::left(left)
         ));
         Some(entry.credentials)
     }
@@ -309,6 +310,10 @@ impl Run<'_> {
     /// Notes why a new session is needed; `-v` says it at once, a prompt
     /// says it before asking for a code.
     fn because(&self, why: String) {
+        // Looked at again under the lock, the same reason is said once.
+        if *self.why.borrow() == why {
+            return;
+        }
         self.say(&why);
         *self.why.borrow_mut() = why;
     }

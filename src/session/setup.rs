@@ -29,17 +29,16 @@ impl Setup {
         plan.mfa.check_device()?;
         let cache = Cache::new(settings)?;
         if settings.verbose {
-            let roles: Vec<&str> = plan.roles.iter().map(|r| r.arn.as_str()).collect();
+            let role = plan
+                .roles
+                .last()
+                .map(|role| format!(", role {}", role.arn))
+                .unwrap_or_default();
             crate::say!(
-                "awsmfa: profile '{}': IAM user profile '{}', MFA device {}{}; cache {}",
+                "awsmfa: profile '{}': {}{role}, MFA device {}; cache {}",
                 plan.profile,
-                plan.user.profile,
+                kind(&plan),
                 plan.mfa.serial,
-                if roles.is_empty() {
-                    String::new()
-                } else {
-                    format!(", roles {}", roles.join(" -> "))
-                },
                 cache.dir().display()
             );
         }
@@ -128,4 +127,24 @@ fn beyond_role(files: &Files, settings: &Settings) -> Option<Error> {
         true => Error::Usage(message),
         false => Error::config(message),
     })
+}
+
+/// The profiles a plan's role stands on, nearest first, down to the user;
+/// none for a user profile.
+pub fn sources(plan: &Plan) -> Vec<&str> {
+    if plan.roles.is_empty() {
+        return Vec::new();
+    }
+    let roles = &plan.roles;
+    roles[..roles.len() - 1]
+        .iter()
+        .rev()
+        .map(|role| role.profile.as_str())
+        .chain([plan.user.profile.as_str()])
+        .collect()
+}
+
+/// The plan's kind, drawn as everywhere: `IAM user`, or `role ← … ← user`.
+pub fn kind(plan: &Plan) -> String {
+    crate::words::kind(&sources(plan))
 }

@@ -17,7 +17,8 @@
 //!   `replace_file`, `is_ours`, `not_private`, `shared`, `mode_of`,
 //!   `make_private`: files only the user can read;
 //! - `raise_open_files_limit`, `no_file_size_signal`: limits;
-//! - `process_is_gone`: whether a run that left files behind still lives.
+//! - `process_is_gone`: whether a run that left files behind still lives;
+//! - `local_offset`: the local time zone at an instant, for `words`.
 
 #[cfg(unix)]
 mod unix;

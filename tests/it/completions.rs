@@ -19,7 +19,7 @@ fn world_with_profiles() -> World {
 }
 
 /// The completion script for `shell`, written to a file.
-fn script(world: &World, shell: &str) -> std::path::PathBuf {
+pub(crate) fn script(world: &World, shell: &str) -> std::path::PathBuf {
     let run = world.run(&["completions", shell]);
     run.ok();
     let file = world.home().join(format!("awsmfa.{shell}"));
@@ -28,7 +28,7 @@ fn script(world: &World, shell: &str) -> std::path::PathBuf {
 }
 
 /// `shell -c script` in the world, with awsmfa itself on PATH as installed.
-fn shell(world: &World, shell: &str, script: &str) -> String {
+pub(crate) fn shell(world: &World, shell: &str, script: &str) -> String {
     let bin_dir = Path::new(BIN).parent().unwrap();
     let mut command = world.program(shell, &["-c", script]);
     command.env("PATH", format!("{}:{}", bin_dir.display(), test_path()));
@@ -37,7 +37,7 @@ fn shell(world: &World, shell: &str, script: &str) -> String {
     run.stdout
 }
 
-fn sorted(text: &str) -> Vec<String> {
+pub(crate) fn sorted(text: &str) -> Vec<String> {
     let mut words: Vec<String> = text.split_whitespace().map(str::to_owned).collect();
     words.sort();
     words
@@ -45,7 +45,13 @@ fn sorted(text: &str) -> Vec<String> {
 
 /// What bash offers for `words` (with the cursor on word `current`), after
 /// `before` (such as a stand-in for bash-completion's functions).
-fn bash_complete(world: &World, file: &Path, before: &str, words: &str, current: usize) -> String {
+pub(crate) fn bash_complete(
+    world: &World,
+    file: &Path,
+    before: &str,
+    words: &str,
+    current: usize,
+) -> String {
     shell(
         world,
         "bash",
@@ -130,7 +136,8 @@ fn zsh_completes_profile_names() {
     );
     for line in &profile_options {
         assert!(
-            line.contains(":NAME:_awsmfa_profiles'"),
+            line.contains(":NAME:_awsmfa_profiles'")
+                || line.contains(":NAME:_awsmfa_profiles all'"),
             "--profile does not complete profiles: {line}"
         );
     }

@@ -48,12 +48,12 @@ fn a_healthy_setup_is_all_ok_and_spends_nothing() {
     }
     assert!(
         line(&run.stdout, "profile")
-            .contains("role arn:aws:iam::123456789012:role/admin on IAM user profile 'alice'")
+            .contains("'admin': role ← alice, role arn:aws:iam::123456789012:role/admin")
     );
     assert!(line(&run.stdout, "STS").contains(&world.sts.url));
     assert!(line(&run.stdout, "STS").contains("the clock agrees"));
     assert!(line(&run.stdout, "access key").contains("AKIA…0001"));
-    assert!(line(&run.stdout, "session").contains("no cached session"));
+    assert!(line(&run.stdout, "session").contains("no cached role session"));
     // Home paths as ~, for a bug report.
     assert!(
         line(&run.stdout, "config file").contains("~/aws-config"),
@@ -241,7 +241,11 @@ fn cache_entries_are_counted() {
             && cache.contains("4 entries: 1 usable, 1 running low, 1 expired, 1 unusable"),
         "{cache}"
     );
-    assert!(line(&run.stdout, "session").contains("has a cached session, 11h"));
+    let session = line(&run.stdout, "session");
+    assert!(
+        session.contains("cached MFA session until ") && session.contains("(11h"),
+        "{session}"
+    );
 }
 
 #[test]
@@ -462,8 +466,8 @@ fn the_variables_of_an_evaluated_export_are_awsmfas_own() {
         environment.starts_with("ok")
             && environment.contains("from awsmfa export")
             && environment.contains("profile 'alice'")
-            && environment.contains("expires")
-            && environment.contains("left"),
+            && environment.contains("until")
+            && environment.contains("left)"),
         "{environment}"
     );
     assert!(!run.stdout.contains("tempSecret") && !run.stdout.contains("unset"));
@@ -472,11 +476,13 @@ fn the_variables_of_an_evaluated_export_are_awsmfas_own() {
     let script = format!(
         "eval \"$('{BIN}' export)\" && AWS_CREDENTIAL_EXPIRATION=2020-01-01T00:00:00Z exec '{BIN}' doctor"
     );
-    let run = world.run_command(world.program("sh", &["-c", &script]));
+    let mut command = world.program("sh", &["-c", &script]);
+    command.env("TZ", "UTC");
+    let run = world.run_command(command);
     let environment = line(&run.stdout, "environment");
     assert!(
         environment.starts_with("warn")
-            && environment.contains("expired at 2020-01-01T00:00:00Z")
+            && environment.contains("expired at 2020-01-01 00:00 UTC")
             && environment.contains("awsmfa export --profile alice"),
         "{environment}"
     );

@@ -308,9 +308,12 @@ fn list_shows_the_usable_profiles_and_their_sessions_without_secrets() {
         row("deep").trim_end().ends_with(" -"),
         "nothing cached for deep"
     );
-    assert_eq!(
-        lines[4],
-        "not usable: broken (awsmfa exec --profile NAME says why)"
+    // The one that cannot be used says why, in its row.
+    assert!(
+        row("broken")
+            .contains("not usable: profile 'broken' is a role profile with no source_profile"),
+        "{}",
+        run.stdout
     );
     assert!(!run.stdout.contains(ALICE_KEY) && !run.stdout.contains(ALICE_SECRET));
 
@@ -323,6 +326,7 @@ fn list_shows_the_usable_profiles_and_their_sessions_without_secrets() {
         .iter()
         .find(|p| p["profile"] == "deep")
         .unwrap();
+    assert_eq!(deep["usable"], true);
     assert_eq!(deep["kind"], "role");
     assert_eq!(deep["sources"], serde_json::json!(["admin", "alice"]));
     assert_eq!(deep["role_arn"], "arn:aws:iam::123456789012:role/deep");
@@ -350,9 +354,10 @@ fn status_and_clear_tell_sessions_of_one_profile_apart() {
     assert!(status.stdout.lines().next().unwrap().contains("LENGTH"));
     let rows: Vec<&str> = status.stdout.lines().skip(1).collect();
     assert_eq!(rows.len(), 2);
+    // PROFILE, KIND (MFA session), LENGTH.
     assert_ne!(
-        rows[0].split_whitespace().nth(2),
-        rows[1].split_whitespace().nth(2)
+        rows[0].split_whitespace().nth(3),
+        rows[1].split_whitespace().nth(3)
     );
     let clear = world.run(&["clear"]);
     clear.ok();

@@ -32,4 +32,5 @@ mod server;
 mod settings;
 mod sts_faults;
 mod usage;
+mod vocabulary;
 mod words;

@@ -159,10 +159,25 @@ const DESCRIPTIONS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "awsmfa-list",
+        &[
+            "One line per profile in the AWS files, in the columns below. A profile that \
+             cannot be used (no long-term keys, a FIDO security key as mfa_serial, a \
+             source_profile that is not there, another kind of credentials) says why in its \
+             line, in place of its kind; awsmfa doctor --profile NAME says what to do. The exit \
+             status is 1 when no profile can be used. --json prints an array of objects: \
+             profile and usable, then kind (user or role), sources, role_arn, mfa_serial, keys \
+             and seconds_left, or why. No secret is shown, and the keystore is not opened.",
+            "Where the locale is not UTF-8 (the first of LC_ALL, LC_CTYPE and LANG that is \
+             set), awsmfa prints its symbols in ASCII, here and in status, doctor, -v and its \
+             messages: <- for a chain's arrows, -> before a hint, ... for an ellipsis.",
+        ],
+    ),
+    (
         "awsmfa-status",
         &[
             "One line per cached session, in the columns below; --json prints the same as an \
-             array of objects. No secret is shown.",
+             array of objects, with the expiry in RFC 3339 UTC. No secret is shown.",
         ],
     ),
     (
@@ -290,15 +305,19 @@ const EXTRAS: &[Extra] = &[
             ("PROFILE", "The profile the session was got for."),
             (
                 "KIND",
-                "session: a user's MFA session (GetSessionToken); role: role credentials \
-                 (AssumeRole).",
+                "MFA session: a user's session (GetSessionToken); role session: a role's \
+                 credentials (AssumeRole). -v, doctor and clear use the same words.",
             ),
             (
                 "LENGTH",
                 "The length asked for, which tells apart two sessions of one profile.",
             ),
-            ("EXPIRES", "When it expires."),
-            ("LEFT", "The time left."),
+            (
+                "EXPIRES",
+                "When it expires, in the local time zone (TZ), to the minute: 2026-11-23 20:00 \
+                 CET.",
+            ),
+            ("LEFT", "The time left, as in list."),
             (
                 "USABLE",
                 "Whether a run would reuse it, by the rule every command applies: at least the \
@@ -306,6 +325,31 @@ const EXTRAS: &[Extra] = &[
                  than half the session's length (so a 15m session is reused for 7.5m).",
             ),
             ("ROLE", "The role's ARN, for role credentials."),
+        ],
+    },
+    Extra {
+        page: "awsmfa-list",
+        heading: "COLUMNS",
+        text: &[],
+        items: &[
+            ("PROFILE", "The profile's name."),
+            (
+                "KIND",
+                "IAM user, or for a role profile role <- SOURCE <- ... <- USER: the \
+                 source_profile chain down to the IAM user whose MFA session the role is \
+                 assumed on (drawn so in doctor and -v too). For a profile that cannot be used: \
+                 not usable, and why.",
+            ),
+            ("MFA DEVICE", "The mfa_serial a run uses."),
+            (
+                "KEYS",
+                "Where the user's long-term keys live: file (the AWS files) or keystore.",
+            ),
+            (
+                "LEFT",
+                "The time left on the cached session a run of the profile would reuse, as in \
+                 status; - when it would get a new one.",
+            ),
         ],
     },
     Extra {
@@ -360,7 +404,8 @@ const EXTRAS: &[Extra] = &[
             (
                 "cache, session",
                 "The folder's owner and mode; usable, expired and unusable entries, stale \
-                 temporary files and locks; the profile's cached session and its time left.",
+                 temporary files and locks; the profile's cached MFA session or role session, \
+                 until when (local time) and its time left.",
             ),
         ],
     },
@@ -854,6 +899,17 @@ fn status_and_doctor_pages_name_what_the_commands_print() {
         assert!(
             columns.contains(column),
             "awsmfa-status.1 lacks the column {column}"
+        );
+    }
+
+    let list = world.run(&["list"]);
+    list.ok();
+    let header = list.stdout.lines().next().unwrap_or_default().to_owned();
+    let columns = plain(&section(&committed("awsmfa-list.1"), "COLUMNS"));
+    for column in header.split_whitespace() {
+        assert!(
+            columns.contains(column),
+            "awsmfa-list.1 lacks the column {column}"
         );
     }
 

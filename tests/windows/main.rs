@@ -512,3 +512,38 @@ fn keys_in_the_credential_manager_serve_a_run() {
         ])
         .fails_with(125, "has no long-term keys");
 }
+
+#[test]
+fn status_shows_the_expiry_in_the_local_zone() {
+    let world = World::new();
+    world
+        .run(&["exec", "--token-code", &code(), "--", "cmd", "/C", "exit 0"])
+        .ok();
+    let json = world.run(&["status", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.ok().stdout).unwrap();
+    // 2026-12-01T22:04:05Z
+    let utc = value[0]["expiration"].as_str().unwrap().to_owned();
+    let minutes = |hh_mm: &str| -> i64 {
+        let (h, m) = hh_mm.split_once(':').unwrap();
+        h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap()
+    };
+    let table = world.run(&["status"]);
+    let row = table.ok().stdout.lines().nth(1).unwrap().to_owned();
+    // … 2026-12-02 07:04 +09:00 …: the time, and the offset it is at.
+    let words: Vec<&str> = row.split_whitespace().collect();
+    let at = words
+        .iter()
+        .position(|w| w.len() == 10 && w.as_bytes()[4] == b'-')
+        .expect("a date in the row");
+    let (time, zone) = (words[at + 1], words[at + 2]);
+    assert!(
+        zone.starts_with(['+', '-']) && zone.len() == 6,
+        "the zone's offset, not UTC: {row}"
+    );
+    let offset = minutes(&zone[1..]) * if zone.starts_with('-') { -1 } else { 1 };
+    assert_eq!(
+        (minutes(&utc[11..16]) + offset).rem_euclid(24 * 60),
+        minutes(time),
+        "{row} is {utc} at {zone}"
+    );
+}
