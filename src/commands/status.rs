@@ -83,6 +83,15 @@ pub(super) fn length(seconds: Option<u64>) -> String {
 
 /// Columns padded to their widest cell; a one-cell row stands alone.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    // Measured as printed: `←` is one column, its ASCII `<-` two.
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| crate::words::for_locale(cell).into_owned())
+                .collect()
+        })
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for row in rows.iter().filter(|r| r.len() == header.len()) {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -102,7 +111,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         text
     };
     let mut out = line(header);
-    for row in rows {
+    for row in &rows {
         let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         out.push_str(&line(&cells));
     }

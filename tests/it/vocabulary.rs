@@ -269,6 +269,13 @@ fn ascii_only_where_the_locale_is_not_utf8() {
             "{}",
             list.stdout
         );
+        // The columns line up as printed, arrows and all.
+        let device = list.stdout.lines().next().unwrap().find("MFA DEVICE");
+        for row in list.stdout.lines().filter(|l| l.contains("arn:aws:iam::")) {
+            if !row.contains("not usable") {
+                assert_eq!(row.find("arn:aws:iam::"), device, "{}", list.stdout);
+            }
+        }
         let doctor = run(&["doctor", "--profile", "key"]);
         assert!(doctor.stdout.contains(" -> register"), "{}", doctor.stdout);
         assert!(doctor.stdout.contains("AKIA...0000"), "{}", doctor.stdout);
