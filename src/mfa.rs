@@ -199,12 +199,18 @@ impl Source {
 /// Enter) asks again and spends no try. End of input (Ctrl-D) or Ctrl-C
 /// ends the prompt, as the terminal's `prompt` says.
 pub fn ask_terminal(tty: &mut Terminal, prompt: &str) -> Result<MfaCode> {
-    loop {
+    // More empty lines than a person presses: a program feeding the
+    // terminal, which would otherwise keep the prompt up for ever.
+    const EMPTY_LINES: usize = 20;
+    for _ in 0..EMPTY_LINES {
         let text = tty.prompt(prompt)?;
         if !text.trim().is_empty() {
             return MfaCode::parse(&text, "the code typed");
         }
     }
+    Err(Error::Mfa(format!(
+        "no MFA code was typed: {EMPTY_LINES} empty lines"
+    )))
 }
 
 /// A failed try at a prompt and what is left: `STS rejected the MFA code

@@ -17,7 +17,7 @@ pub fn run(args: &ListArgs) -> Result<()> {
     let home = settings.home.as_deref().and_then(|h| h.to_str());
     let profiles = profiles(&files, home);
     if args.names {
-        return super::print(words::for_locale(&names(&profiles)).as_bytes());
+        return super::print(names(&profiles).as_bytes());
     }
     let cache = Cache::new(&settings)?;
     let now = SystemTime::now();
@@ -113,7 +113,12 @@ fn names(profiles: &[Profile]) -> String {
         // A name with a tab or a line break cannot be offered as one word.
         .filter(|p| !p.name().contains(['\t', '\n', '\r']))
         .map(|p| match p {
-            Profile::Usable(plan) => format!("{}\t{}\n", plan.profile, crate::session::kind(plan)),
+            // The name as it is, whatever the locale: it is what is typed.
+            Profile::Usable(plan) => format!(
+                "{}\t{}\n",
+                plan.profile,
+                words::for_locale(&crate::session::kind(plan))
+            ),
             Profile::NotUsable { name, .. } => format!("{name}\t{NOT_USABLE}\n"),
         })
         .collect()

@@ -11,6 +11,10 @@ pub fn run(args: &StatusArgs) -> Result<()> {
     let settings = super::settings()?;
     let cache = Cache::new(&settings)?;
     let text = list(&cache, settings.min_ttl, args.json, SystemTime::now())?;
+    if args.json {
+        // For programs: as it is, whatever the locale.
+        return super::print(text.as_bytes());
+    }
     super::print(crate::words::for_locale(&text).as_bytes())
 }
 

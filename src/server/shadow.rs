@@ -86,12 +86,18 @@ impl ChildFiles {
             });
         }
         let dir = cache.run_dir()?;
-        // An awsmfa the command runs reads the user's own files.
+        // An awsmfa the command runs reads the user's own files, wherever
+        // the command has gone (`cd`) by then.
+        let absolute = |path: &Path| {
+            std::path::absolute(path)
+                .unwrap_or_else(|_| path.to_owned())
+                .into_os_string()
+        };
         let mut vars = vec![
-            ("AWSMFA_CONFIG_FILE", files.config.as_os_str().to_owned()),
+            ("AWSMFA_CONFIG_FILE", absolute(&files.config)),
             (
                 "AWSMFA_SHARED_CREDENTIALS_FILE",
-                files.credentials.as_os_str().to_owned(),
+                absolute(&files.credentials),
             ),
         ];
         for ((var, name), text) in copies {
@@ -109,28 +115,36 @@ impl ChildFiles {
 
 /// The profiles other than `[default]` that awsmfa can get a session for
 /// (a user with an MFA device that gives codes, or a role on one). Others
-/// (SSO, web identity, a process of their own) are left as they are.
+/// (SSO, web identity, a process of their own) are left as they are, and so
+/// is a name that would need quotes: in a section header the SDKs split
+/// names differently, and on a line run by `cmd /C` quotes do not survive
+/// the SDKs' escaping.
 fn served_profiles(files: &Files) -> Vec<String> {
     files
         .names()
         .into_iter()
-        .filter(|name| *name != "default")
+        .filter(|name| *name != "default" && quote(name) == *name)
         .filter(|name| files.usable(name).is_ok())
         .map(str::to_owned)
         .collect()
 }
 
 /// The `awsmfa` the copies name: the front beside this program, which
-/// serves a cached session without starting the rest.
+/// serves a cached session without starting the rest. On Windows, a path
+/// with spaces in its short form, where there is one.
 fn awsmfa_program() -> String {
     let name = format!("awsmfa{}", std::env::consts::EXE_SUFFIX);
-    std::env::current_exe()
-        .map(|exe| {
-            let front = exe.with_file_name(&name);
-            if front.is_file() { front } else { exe }
-        })
-        .map(|path| path.to_string_lossy().into_owned())
-        .unwrap_or(name)
+    let Ok(exe) = std::env::current_exe() else {
+        return name;
+    };
+    let front = exe.with_file_name(&name);
+    let path = if front.is_file() { front } else { exe };
+    #[cfg(windows)]
+    let path = match crate::sys::short_path(&path) {
+        Some(short) if quote(&path.to_string_lossy()) != path.to_string_lossy() => short,
+        _ => path,
+    };
+    path.to_string_lossy().into_owned()
 }
 
 /// One word of a `credential_process` line, quoted when it must be: the
@@ -186,7 +200,10 @@ fn child_copy(text: &str, is_config: bool, served: &BTreeMap<String, String>) ->
                 in_section = true;
                 dropping = false;
                 let process = profile.as_deref().and_then(|p| served.get_key_value(p));
-                stripping = profile.as_deref() == Some("default") || process.is_some();
+                // `[DEFAULT]`: botocore's parser gives its keys to every
+                // section of the file, `[default]` included.
+                let defaults = raw.trim().strip_prefix("[DEFAULT]").is_some();
+                stripping = profile.as_deref() == Some("default") || process.is_some() || defaults;
                 if let Some((name, command)) = process.filter(|_| is_config) {
                     let ending = if line.ends_with("\r\n") { "\r\n" } else { "\n" };
                     out.push_str(raw);
@@ -272,6 +289,37 @@ mod tests {
             Some("[profile bob]\ncredential_process = awsmfa credential-process --profile bob\n")
         );
         assert_eq!(child_copy("", false, &served(&["bob"])), None);
+    }
+
+    #[test]
+    fn only_names_that_need_no_quotes_are_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, credentials) = (dir.path().join("config"), dir.path().join("credentials"));
+        let serial = "mfa_serial = arn:aws:iam::123456789012:mfa/u";
+        std::fs::write(
+            &config,
+            format!("[default]\n{serial}\n[profile ok]\n{serial}\n[profile my prof]\n{serial}\n"),
+        )
+        .unwrap();
+        let keys = "aws_access_key_id = AKIAX\naws_secret_access_key = s";
+        std::fs::write(
+            &credentials,
+            format!("[default]\n{keys}\n[ok]\n{keys}\n[my prof]\n{keys}\n"),
+        )
+        .unwrap();
+        let files = Files::load(&config, &credentials).unwrap();
+        assert!(files.usable("my prof").is_ok());
+        assert_eq!(served_profiles(&files), ["ok"]);
+    }
+
+    #[test]
+    fn defaults_of_the_credentials_file_go_too() {
+        // botocore's parser hands [DEFAULT]'s keys to every section.
+        let text = "[DEFAULT]\naws_access_key_id = AKIA\noutput = json\n[bob]\nregion = r\n";
+        assert_eq!(
+            without_default_credentials(text, false).as_deref(),
+            Some("[DEFAULT]\noutput = json\n[bob]\nregion = r\n")
+        );
     }
 
     #[test]

@@ -297,7 +297,10 @@ fn world_with_profiles_to_pick() -> (World, String) {
 #[test]
 fn a_profile_the_command_picks_by_name_is_served_through_awsmfa() {
     let (world, second) = world_with_profiles_to_pick();
-    let script = "AWS_PROFILE=admin aws sts get-caller-identity --query Arn --output text\n\
+    // The command goes elsewhere; the files were named relative to where
+    // awsmfa started.
+    let script = "cd /\n\
+        AWS_PROFILE=admin aws sts get-caller-identity --query Arn --output text\n\
         AWS_PROFILE=alice2 python3 -c 'import boto3; print(boto3.client(\"sts\").get_caller_identity()[\"Arn\"])'\n\
         aws sts get-caller-identity --query Arn --output text\n\
         grep -c 'credential_process = .*credential-process --profile' \"$AWS_CONFIG_FILE\"\n";
@@ -312,7 +315,11 @@ fn a_profile_the_command_picks_by_name_is_served_through_awsmfa() {
         "-c",
         script,
     ]);
-    command.env_remove("AWS_PROFILE");
+    command
+        .env_remove("AWS_PROFILE")
+        .current_dir(world.home())
+        .env("AWS_CONFIG_FILE", "aws-config")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "aws-credentials");
     let run = world.run_command(command);
     run.ok();
     let lines: Vec<&str> = run.stdout.lines().collect();

@@ -100,3 +100,23 @@ pub fn shell_command(line: &str) -> Command {
     command.args(words);
     command
 }
+
+/// The 8.3 short form of an existing path (`C:\Users\JOHNSM~1\…`), which
+/// has no spaces where the volume keeps short names: a line that `cmd /C`
+/// runs then needs no quotes (which the SDKs' own escaping breaks). `None`
+/// where there is no short form.
+pub fn short_path(path: &Path) -> Option<std::path::PathBuf> {
+    use std::os::windows::ffi::{OsStrExt, OsStringExt};
+    use windows_sys::Win32::Storage::FileSystem::GetShortPathNameW;
+    let wide: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
+    let mut buffer = vec![0u16; 1024];
+    // SAFETY: `wide` is NUL-terminated; `buffer` is writable for its length.
+    let length =
+        unsafe { GetShortPathNameW(wide.as_ptr(), buffer.as_mut_ptr(), buffer.len() as u32) };
+    let length = usize::try_from(length).ok()?;
+    if length == 0 || length >= buffer.len() {
+        return None;
+    }
+    buffer.truncate(length);
+    Some(OsString::from_wide(&buffer).into())
+}
