@@ -222,6 +222,23 @@ fn an_empty_line_asks_again_and_spends_no_try() {
 }
 
 #[test]
+fn a_program_feeding_empty_lines_does_not_keep_the_prompt_up() {
+    let world = World::new();
+    let mut terminal = on_terminal(&world, &["exec", "--", "true"]);
+    for _ in 0..20 {
+        terminal.exp_string(PROMPT).unwrap();
+        terminal.send_line("").unwrap();
+    }
+    let rest = terminal.exp_eof().unwrap();
+    assert!(
+        rest.contains("awsmfa: no MFA code was typed: 20 empty lines"),
+        "{rest}"
+    );
+    assert_eq!(exit_code(&terminal), 125);
+    assert!(world.sts.calls().is_empty());
+}
+
+#[test]
 fn a_failed_try_says_how_many_are_left() {
     let world = World::new();
     let mut terminal = on_terminal(&world, &["exec", "--", "true"]);

@@ -481,3 +481,31 @@ fn doctor_is_offered_every_profile_and_exec_the_usable_ones() {
         "{doctor}"
     );
 }
+
+#[test]
+fn what_programs_read_keeps_names_as_they_are_in_any_locale() {
+    let world = World::new();
+    world.write_config(&format!(
+        "[profile prod—eu]\nmfa_serial = {ALICE_SERIAL}\nregion = eu-west-1\n"
+    ));
+    world.write_credentials(&format!(
+        "[prod—eu]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n"
+    ));
+    let c_locale = |args: &[&str]| {
+        let mut command = world.command(args);
+        command.env_remove("LC_ALL").env("LANG", "C");
+        world.run_command(command)
+    };
+    let mut first = world.command_with_code(&["exec", "--profile", "prod—eu", "--", "true"]);
+    first.env("LANG", "C");
+    world.run_command(first).ok();
+    let names = c_locale(&["list", "--names"]);
+    assert!(
+        names.stdout.starts_with("prod—eu\tIAM user\n"),
+        "{}",
+        names.stdout
+    );
+    let status = c_locale(&["status", "--json"]);
+    let value: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(value[0]["profile"], "prod—eu", "{}", status.stdout);
+}
