@@ -4,6 +4,7 @@
 //! serves every role of that user.
 
 pub mod cache;
+mod dns;
 pub mod iam;
 mod setup;
 mod sts;

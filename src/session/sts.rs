@@ -696,7 +696,8 @@ impl CaBundle {
 
 /// The one construction of an HTTPS connector: the TLS provider the SDK
 /// uses, `tls`'s roots, the connection settings, and the environment's
-/// proxies, as the SDK's default client has them.
+/// proxies, as the SDK's default client has them, and its resolver
+/// (`dns`: `localhost` is loopback wherever the program runs).
 fn connector(
     tls: &aws_smithy_http_client::tls::TlsContext,
     settings: Option<&aws_smithy_runtime_api::client::http::HttpConnectorSettings>,
@@ -710,7 +711,7 @@ fn connector(
     builder.set_connector_settings(settings.cloned());
     builder.set_sleep_impl(sleep);
     builder.set_proxy_config(Some(ProxyConfig::from_env()));
-    builder.build()
+    builder.build_with_resolver(super::dns::Resolver)
 }
 
 /// What is wrong with the server's certificate, if that is why a

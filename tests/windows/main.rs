@@ -16,7 +16,15 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use sts::{ALICE_KEY, ALICE_SECRET, Sts};
 
-const BIN: &str = env!("CARGO_BIN_EXE_awsmfa");
+/// The `awsmfa.exe` under test: the one cargo built, or the one in the
+/// folder `AWSMFA_TEST_PROGRAMS` names (a release zip's programs, unpacked:
+/// `packaging/check.sh` runs this suite against them).
+fn bin() -> PathBuf {
+    match std::env::var_os("AWSMFA_TEST_PROGRAMS") {
+        Some(folder) => Path::new(&folder).join("awsmfa.exe"),
+        None => PathBuf::from(env!("CARGO_BIN_EXE_awsmfa")),
+    }
+}
 /// A process with no console at all (`CreateProcess`'s DETACHED_PROCESS).
 const DETACHED_PROCESS: u32 = 0x0000_0008;
 
@@ -67,7 +75,7 @@ impl World {
 
     /// awsmfa.exe in this world, with no console (so no prompt can wait).
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = Command::new(bin());
         command
             .args(args)
             .env("AWS_CONFIG_FILE", self.path("config"))

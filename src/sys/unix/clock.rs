@@ -10,7 +10,9 @@ use std::ffi::CStr;
 // `time_t` and `c_long` are 32 bits on some targets, 64 on this one.
 #[allow(clippy::useless_conversion)]
 pub fn local_offset(unix: i64) -> Option<(i64, String)> {
-    let time: libc::time_t = unix.try_into().ok()?;
+    // (Its type comes from localtime_r: naming `libc::time_t` is deprecated
+    // on musl, whose 32-bit targets change it.)
+    let time = unix.try_into().ok()?;
     let mut tm = std::mem::MaybeUninit::<libc::tm>::zeroed();
     // SAFETY: both pointers are valid for the call: `time` lives on this
     // stack, `tm` is a zeroed `tm` that localtime_r fills (the reentrant
