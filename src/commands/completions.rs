@@ -89,9 +89,43 @@ pub fn run(args: &CompletionsArgs) -> Result<()> {
     super::print(script(args.shell)?.as_bytes())
 }
 
+/// The command line as completion scripts describe it: each value's help
+/// cut to its name for people (`POSIX shells (sh, bash, zsh, ksh, dash)`,
+/// not the `eval "$(awsmfa export)"` that follows), since the generators
+/// put it inside the shell's own double quotes, where fish (3.4 and later)
+/// runs a `$(…)` as the file loads and zsh's `_arguments` trips on quotes.
+fn described(command: clap::Command) -> clap::Command {
+    command
+        .mut_args(|arg| {
+            let values = arg.get_possible_values();
+            if values.iter().all(|value| value.get_help().is_none()) {
+                return arg;
+            }
+            let values = values.into_iter().map(|value| match value.get_help() {
+                Some(help) => {
+                    let help = quiet(&help.to_string());
+                    value.help(help)
+                }
+                None => value,
+            });
+            arg.value_parser(clap::builder::PossibleValuesParser::new(values))
+        })
+        .mut_subcommands(described)
+}
+
+/// A value's help as words a shell leaves alone: up to its first `: `, with
+/// no quote, `$`, backquote or backslash left.
+fn quiet(help: &str) -> String {
+    let words = help.split(": ").next().unwrap_or(help);
+    words
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\'' | '$' | '`' | '\\'))
+        .collect()
+}
+
 pub fn script(shell: Shell) -> Result<String> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "awsmfa", &mut out);
+    clap_complete::generate(shell, &mut described(Cli::command()), "awsmfa", &mut out);
     let text = String::from_utf8(out)
         .map_err(|_| Error::Output("the completion script is not UTF-8".into()))?;
     // The profile's description is `not usable` for one that cannot be used.
@@ -144,6 +178,10 @@ pub fn script(shell: Shell) -> Result<String> {
                 .map(|line| {
                     if line.starts_with("'--profile=") {
                         line.replace(":NAME:_default'", &format!(":NAME:{PROFILES}'"))
+                    } else if line.starts_with("'*::command -- ") {
+                        // exec's command: a command and its words, as zsh
+                        // completes them after sudo or env.
+                        line.replace(":_default'", ":_normal'")
                     } else {
                         line.to_owned()
                     }

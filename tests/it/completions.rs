@@ -249,3 +249,155 @@ fn the_readme_installs_completion_on_a_fresh_account() {
     let fish = shell(&world, "fish", "complete -C 'awsmfa exec --prof'");
     assert!(fish.contains("--profile"), "{fish}");
 }
+
+/// A folder for PATH whose `awsmfa` writes each run's words to `runs.log`
+/// and then runs the real one: what a completion file made awsmfa do.
+fn logging_awsmfa(world: &World) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = world.home().join("logging-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = world.home().join("runs.log");
+    executable(
+        &dir.join("awsmfa"),
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\nexec '{BIN}' \"$@\"\n",
+            log.display()
+        ),
+    );
+    // A command only PATH has, for `exec -- <TAB>`.
+    executable(&dir.join("awsmfa-test-command"), "#!/bin/sh\nexit 0\n");
+    (dir, log)
+}
+
+fn runs(log: &Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+const FORMATS: [&str; 6] = ["sh", "fish", "powershell", "cmd", "dotenv", "json"];
+
+/// Loading a completion file runs nothing (fish 3.4+ runs a `$(…)` inside
+/// double quotes as it loads the file), and `export --format <TAB>` offers
+/// the formats, in each shell, with awsmfa on PATH as installed.
+#[test]
+fn loading_a_completion_file_runs_nothing_and_formats_complete() {
+    let world = world_with_profiles();
+    let (dir, log) = logging_awsmfa(&world);
+    let path = format!("{}:{}", dir.display(), test_path());
+
+    // fish: the file loads without an error, runs no awsmfa, offers formats.
+    let file = script(&world, "fish");
+    let mut command = world.program(
+        "fish",
+        &[
+            "-c",
+            &format!(
+                "source '{}'; complete -C 'awsmfa export --format '",
+                file.display()
+            ),
+        ],
+    );
+    command.env("PATH", &path);
+    let run = world.run_command(command);
+    run.ok();
+    assert!(
+        runs(&log).is_empty(),
+        "loading ran awsmfa: {:?}",
+        runs(&log)
+    );
+    assert!(run.stderr.trim().is_empty(), "fish said: {}", run.stderr);
+    let offered: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        sorted(&offered.join(" ")),
+        sorted(&FORMATS.join(" ")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l == "sh\tPOSIX shells (sh, bash, zsh, ksh, dash)"),
+        "{}",
+        run.stdout
+    );
+
+    // bash: the same.
+    let file = script(&world, "bash");
+    let mut command = world.program(
+        "bash",
+        &[
+            "-c",
+            &format!(
+                "source '{}'; COMP_WORDS=(awsmfa export --format ''); COMP_CWORD=3; \
+                 _awsmfa awsmfa '' --format; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+                file.display()
+            ),
+        ],
+    );
+    command.env("PATH", &path);
+    let run = world.run_command(command);
+    run.ok();
+    assert!(runs(&log).is_empty(), "bash ran awsmfa: {:?}", runs(&log));
+    assert_eq!(sorted(&run.stdout), sorted(&FORMATS.join(" ")));
+}
+
+/// zsh, interactive on a terminal with compinit, as a user has it: TAB after
+/// `export --format ` lists the formats (no `number expected`), and after
+/// `exec --` it completes a command from PATH.
+#[test]
+fn zsh_completes_formats_and_the_command_of_exec_at_a_terminal() {
+    use rexpect::session::spawn_command;
+    let world = world_with_profiles();
+    let (dir, log) = logging_awsmfa(&world);
+    let functions = world.home().join("zfunc");
+    std::fs::create_dir_all(&functions).unwrap();
+    let file = script(&world, "zsh");
+    std::fs::rename(&file, functions.join("_awsmfa")).unwrap();
+
+    let mut command = world.program("zsh", &["-f", "-i"]);
+    command
+        .env("PATH", format!("{}:{}", dir.display(), test_path()))
+        .env("TERM", "xterm")
+        .current_dir(world.home());
+    let mut zsh = spawn_command(command, Some(20_000)).expect("zsh on a pty");
+    zsh.send_line(&format!(
+        "PS1='rea''dy> '; fpath=({} $fpath); autoload -Uz compinit; compinit -u -d ~/.zcompdump; echo LOAD''ED",
+        functions.display()
+    ))
+    .unwrap();
+    zsh.exp_string("LOADED").unwrap();
+    zsh.exp_string("ready> ").unwrap();
+    zsh.send("awsmfa export --format \t").unwrap();
+    zsh.flush().unwrap();
+    let listed = zsh.exp_string("dotenv").unwrap();
+    zsh.send("\x15echo FORMATS-DONE\r").unwrap();
+    zsh.flush().unwrap();
+    let rest = zsh.exp_string("FORMATS-DONE").unwrap();
+    zsh.exp_string("FORMATS-DONE").unwrap();
+    let screen = format!("{listed}{rest}");
+    assert!(!screen.contains("number expected"), "{screen}");
+    for format in FORMATS {
+        assert!(screen.contains(format), "{format} not offered: {screen}");
+    }
+
+    zsh.exp_string("ready> ").unwrap();
+    zsh.send("awsmfa exec -- awsmfa-test-comm\t").unwrap();
+    zsh.flush().unwrap();
+    let completed = zsh.exp_string("awsmfa-test-command").unwrap();
+    zsh.send("\x15exit\r").unwrap();
+    zsh.flush().unwrap();
+    let _ = zsh.exp_eof();
+    assert!(!completed.contains("number expected"), "{completed}");
+    // Completing `--format` and a command asked awsmfa for nothing.
+    assert!(
+        runs(&log).iter().all(|run| run.starts_with("list --names")),
+        "{:?}",
+        runs(&log)
+    );
+}
