@@ -13,6 +13,7 @@ use crate::commands::export;
 use crate::session::{Credentials, Setup};
 use crate::settings::Settings;
 use clap::{Args, FromArgMatches};
+use std::ffi::OsString;
 use std::io::Write;
 use std::mem::ManuallyDrop;
 
@@ -20,31 +21,31 @@ use std::mem::ManuallyDrop;
 pub const FULL: &str = "awsmfa-full";
 
 /// Serves a cache hit, or hands the run to `awsmfa-full`; the exit status.
-pub fn main() -> u8 {
+/// `args` are the program's arguments, its own name first.
+pub fn main(args: Vec<OsString>) -> u8 {
     crate::sys::protect_process();
-    if let Some(command) = parse()
+    if let Some(command) = parse(&args)
         && let Some(status) = serve(command)
     {
         return status;
     }
-    hand_over()
+    hand_over(&args)
 }
 
 /// The subcommands a cache hit can serve, parsed by their own definitions
 /// in `cli` (building the whole command line's definition would cost more
 /// than the rest of a hit); `None` for any other word or any error.
-fn parse() -> Option<Command> {
-    fn parsed<T: Args + FromArgMatches>(name: &'static str) -> Option<T> {
+fn parse(args: &[OsString]) -> Option<Command> {
+    fn parsed<T: Args + FromArgMatches>(name: &'static str, args: &[OsString]) -> Option<T> {
         let matches = T::augment_args(clap::Command::new(name))
-            .try_get_matches_from(std::env::args_os().skip(1))
+            .try_get_matches_from(args.iter().skip(1))
             .ok()?;
         T::from_arg_matches(&matches).ok()
     }
-    let name = std::env::args_os().nth(1)?;
-    match name.to_str()? {
-        "exec" => parsed("exec").map(Command::Exec),
-        "export" => parsed("export").map(Command::Export),
-        "credential-process" => parsed("credential-process").map(Command::CredentialProcess),
+    match args.get(1)?.to_str()? {
+        "exec" => parsed("exec", args).map(Command::Exec),
+        "export" => parsed("export", args).map(Command::Export),
+        "credential-process" => parsed("credential-process", args).map(Command::CredentialProcess),
         _ => None,
     }
 }
@@ -109,8 +110,8 @@ fn print(bytes: &[u8]) -> Option<u8> {
 
 /// Replaces this process with `awsmfa-full`, with the same arguments and
 /// environment. Returns only if that cannot be done.
-fn hand_over() -> u8 {
-    let status = if std::env::args_os().nth(1).is_some_and(|a| a == "exec") {
+fn hand_over(args: &[OsString]) -> u8 {
+    let status = if args.get(1).is_some_and(|a| a == "exec") {
         125
     } else {
         1
@@ -125,8 +126,7 @@ fn hand_over() -> u8 {
             return status;
         }
     };
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let why = crate::sys::exec_same(&full, &args);
+    let why = crate::sys::exec_same(&full, args);
     crate::say!("awsmfa: cannot run {}: {why}", full.display());
     crate::say!("hint: awsmfa and {FULL} are installed together: cargo install --locked --path .");
     status

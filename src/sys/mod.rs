@@ -6,6 +6,7 @@
 //! The interface, which each platform's module provides:
 //! - `SHELL`, `HOME`, `CACHE_HOME`, `OPENER`: the platform's variables and programs;
 //! - `protect_process`: keep this process's memory from the user's other processes;
+//! - `c_args` (Unix): the arguments the C runtime gave the front's own `main`;
 //! - `replace`, `exec_same`: become the command, or `awsmfa-full`;
 //! - `not_runnable`: why a found file cannot be run, if it cannot;
 //! - `child_command`, `shell_command`, `end_process_tree`, `remove_later`:

@@ -26,6 +26,7 @@ mod network;
 mod no_imds;
 mod parallel;
 mod prompt;
+mod release;
 mod roles;
 mod rotate;
 mod server;

@@ -37,10 +37,33 @@ pub fn not_runnable(path: &Path) -> Option<&'static str> {
         .then_some("permission denied")
 }
 
+/// The arguments the C runtime passed to `main`, the program's name first.
+/// (std reads them by itself only with glibc, which hands them to
+/// initialisers; musl does not, so the front, whose `main` is its own,
+/// takes them here.)
+///
+/// # Safety
+///
+/// `argv` holds `argc` pointers, each null or to a NUL-terminated string.
+pub unsafe fn c_args(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> Vec<OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    let count = usize::try_from(argc).unwrap_or(0);
+    (0..count)
+        .filter_map(|index| {
+            // SAFETY: `index` < `argc`, so the pointer is in `argv` (the
+            // caller's promise).
+            let arg = unsafe { *argv.add(index) };
+            // SAFETY: a non-null entry is a NUL-terminated string (the same).
+            (!arg.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(arg) })
+        })
+        .map(|arg| OsString::from_vec(arg.to_bytes().to_vec()))
+        .collect()
+}
+
 /// Replaces this process with `path`, given `args` (its own name first) and
 /// this environment. Returns, with the reason, only if that cannot be done.
 pub fn exec_same(path: &Path, args: &[OsString]) -> String {
-    let (Ok(path), Ok(argv)) = (
+    let (Ok(program), Ok(argv)) = (
         c_string(path.as_os_str().to_owned()),
         args.iter()
             .cloned()
@@ -49,10 +72,17 @@ pub fn exec_same(path: &Path, args: &[OsString]) -> String {
     ) else {
         return "an argument contains a NUL byte".into();
     };
-    let errno = match nix::unistd::execv(&path, &argv) {
+    let errno = match nix::unistd::execv(&program, &argv) {
         Err(errno) => errno,
         Ok(never) => match never {},
     };
+    // The kernel says "no such file" also when the file is there but the
+    // program loader it names is not.
+    if errno == nix::errno::Errno::ENOENT && path.is_file() {
+        return "the file is there, but the program loader or a library it needs is missing \
+                (built for another system? the release archives' Linux programs are static)"
+            .into();
+    }
     errno.desc().to_lowercase()
 }
 
