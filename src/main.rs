@@ -14,6 +14,8 @@
 #[cfg(unix)]
 // SAFETY: the one symbol named `main` in the program: the C runtime calls it.
 #[unsafe(no_mangle)]
+// Raw pointers from the C runtime, its only caller.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub extern "C" fn main(
     argc: std::ffi::c_int,
     argv: *const *const std::ffi::c_char,
