@@ -20,6 +20,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 cargo build --release --locked --quiet --bins --example sts_standin --example pairs
+# The programs users get from the static Linux tarball (musl: another
+# allocator, no loader), measured beside the cargo build.
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+musl=$(uname -m)-unknown-linux-musl
+tarball=$PWD/target/dist/awsmfa-$version-$musl.tar.gz
+[ -f "$tarball" ] || bash packaging/build.sh "$musl" > /dev/null
 bin=$PWD/target/release/awsmfa
 standin=$PWD/target/release/examples/sts_standin
 pairs=$PWD/target/release/examples/pairs
@@ -66,6 +72,26 @@ echo "== cached path against bare true, 300 pairs"
 
 echo "== cold path: no cache at all, against curl making the same signed GetSessionToken, 100 pairs"
 "$pairs" 100 "rm -rf $cache" "$curl_call" "$bin exec --token-code 123456 -- true" | tee "$work/cold.pairs"
+
+echo "== the static tarball's programs: cached against env true (300 pairs), cold against curl (100 pairs)"
+tar -C "$work" -xzf "$tarball"
+static=$work/awsmfa-$version-$musl/awsmfa
+"$static" exec --token-code 123456 -- true
+"$pairs" 300 - "env true" "$static exec -- true" | tee "$work/static-cached.pairs"
+"$pairs" 100 "rm -rf $cache" "$curl_call" "$static exec --token-code 123456 -- true" | tee "$work/static-cold.pairs"
+
+echo "== cold path against moto's server (a second STS, in Python), against curl making the same call, 100 pairs"
+moto_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+moto_server -H 127.0.0.1 -p "$moto_port" > "$work/moto.log" 2>&1 &
+pids+=($!)
+moto_url=http://127.0.0.1:$moto_port
+until curl -sf -o /dev/null "$moto_url/moto-api/"; do sleep 0.1; done
+moto_curl="curl -sf -o /dev/null --aws-sigv4 aws:amz:eu-west-1:sts --user $key:$secret -d $body $moto_url/"
+$moto_curl || { echo "curl's signed call was refused by moto" >&2; exit 1; }
+AWS_ENDPOINT_URL_STS=$moto_url "$pairs" 100 "rm -rf $cache" "$moto_curl" "$bin exec --token-code 123456 -- true" \
+  | tee "$work/moto-cold.pairs"
+AWS_ENDPOINT_URL_STS=$moto_url "$pairs" 100 "rm -rf $cache" "$moto_curl" "$static exec --token-code 123456 -- true" \
+  | tee "$work/static-moto-cold.pairs"
 
 echo "== 20 parallel cold runs, against 20 parallel cached runs (what 40 processes cost here) and one cold run"
 hyperfine --style basic --warmup 2 --runs 20 --export-json "$work/parallel.json" \
@@ -128,6 +154,10 @@ print("|---|---|---|---|")
 row("cached `exec -- true`", "cached", "`env true`")
 row("cached `exec -- true`", "true", "`true`")
 row("cold `exec --token-code … -- true`", "cold", "curl --aws-sigv4")
+row("cold, against moto's server", "moto-cold", "curl --aws-sigv4")
+row("static tarball: cached `exec -- true`", "static-cached", "`env true`")
+row("static tarball: cold `exec --token-code … -- true`", "static-cold", "curl --aws-sigv4")
+row("static tarball: cold, against moto's server", "static-moto-cold", "curl --aws-sigv4")
 print(f"| 20 parallel cold runs | {ms(twenty_s)} | 20 parallel cached runs {ms(twenty_cached_s)} | +{ms(twenty_s - twenty_cached_s)} (one cold run: {ms(one_s)}) |")
 print(f"| cached `exec -- true`, 6 MB config (60,000 profiles) | {ms(big_s)} | | |")
 print(f"| peak RSS, cached | {int(rss_cached) / 1024:.1f} MB | | |")

@@ -541,6 +541,15 @@ impl Network {
             .get(..7)
             .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"));
         let Some(bundle) = self.ca_bundle.as_ref().filter(|_| !plain) else {
+            if plain && !tls_proxy() {
+                // No TLS at all on this route: the system's roots (a few
+                // hundred certificates, read and parsed) are not loaded.
+                let none = TrustStore::empty().with_native_roots(false);
+                return Ok(TlsContext::builder()
+                    .with_trust_store(none)
+                    .build()
+                    .unwrap_or_default());
+            }
             return Ok(TlsContext::default());
         };
         let (pem, _) = bundle.load()?;
@@ -692,6 +701,21 @@ impl CaBundle {
         }
         Ok((pem, certificates.len()))
     }
+}
+
+/// Whether a plain `http://` call may still go through TLS: to a proxy
+/// reached over `https://` (the variables the connector's proxy settings
+/// read for such a call).
+fn tls_proxy() -> bool {
+    ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .any(|value| {
+            value
+                .to_str()
+                .is_none_or(|v| !v.trim_start().to_ascii_lowercase().starts_with("http://"))
+                && !value.is_empty()
+        })
 }
 
 /// The one construction of an HTTPS connector: the TLS provider the SDK
