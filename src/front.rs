@@ -14,7 +14,7 @@ use crate::session::{Credentials, Setup};
 use crate::settings::Settings;
 use clap::{Args, FromArgMatches};
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::mem::ManuallyDrop;
 
 /// The program that does everything, installed beside `awsmfa`.
@@ -53,7 +53,8 @@ fn parse(args: &[OsString]) -> Option<Command> {
 /// The run, if it is a plain cache hit; `None` for anything else.
 fn serve(command: Command) -> Option<u8> {
     match command {
-        Command::Exec(args) if !args.server => {
+        // With no command, a shell starts, and the full program says so.
+        Command::Exec(args) if !args.server && !args.command.is_empty() => {
             let program =
                 crate::program::find(args.command, &|name| std::env::var_os(name)).ok()?;
             let (setup, credentials) = cached(&args.session)?;
@@ -66,7 +67,8 @@ fn serve(command: Command) -> Option<u8> {
             let _ = crate::program::replace(&program, env);
             None
         }
-        Command::Export(args) => {
+        // To a terminal, the full program adds how to use what it prints.
+        Command::Export(args) if !std::io::stdout().is_terminal() => {
             let (setup, credentials) = cached(&args.session)?;
             let plan = &setup.plan;
             let text = export::render(

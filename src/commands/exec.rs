@@ -8,6 +8,7 @@ use crate::profile::Files;
 use crate::program;
 
 pub fn run(args: ExecArgs) -> Result<()> {
+    let shell = args.command.is_empty();
     // Found first, so that a typo costs no MFA code.
     let program =
         program::find(args.command, &|name| std::env::var_os(name)).map_err(|e| match e {
@@ -38,6 +39,15 @@ pub fn run(args: ExecArgs) -> Result<()> {
         setup.plan.region.as_deref(),
         &setup.plan.profile,
     );
+    if shell {
+        // A shell looks like any other: say whose session it has, and until when.
+        crate::say!(
+            "starting {} with the session of profile '{}' (until {}); exit it to leave the session",
+            program.path.display(),
+            setup.plan.profile,
+            crate::words::local_time(credentials.expires_at)
+        );
+    }
     Err(program::replace(
         &program,
         crate::env::child_env(std::env::vars_os(), vars),

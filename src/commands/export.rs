@@ -5,6 +5,7 @@ use crate::cli::{ExportArgs, Format};
 use crate::env::REMOVED;
 use crate::error::{Error, Result};
 use crate::session::Credentials;
+use std::io::IsTerminal;
 
 pub fn run(args: &ExportArgs) -> Result<()> {
     let setup = super::setup(&args.session)?;
@@ -16,7 +17,27 @@ pub fn run(args: &ExportArgs) -> Result<()> {
         plan.region.as_deref(),
         &plan.profile,
     )?;
-    super::print(text.as_bytes())
+    super::print(text.as_bytes())?;
+    // Printed to a person, not to a shell that evaluates it: say how.
+    if std::io::stdout().is_terminal()
+        && let Some(how) = how_to_use(args.format)
+    {
+        crate::say!("to set these in this shell: {how}");
+    }
+    Ok(())
+}
+
+/// How a shell takes `format`'s text, for a person who printed it.
+pub fn how_to_use(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Sh => Some("eval \"$(awsmfa export)\""),
+        Format::Fish => Some("awsmfa export --format fish | source"),
+        Format::Powershell => {
+            Some("awsmfa export --format powershell | Out-String | Invoke-Expression")
+        }
+        Format::Cmd => Some("awsmfa export --format cmd > aws-env.bat && call aws-env.bat"),
+        Format::Dotenv | Format::Json => None,
+    }
 }
 
 /// The text for `format`: what `exec` would put in a command's environment,

@@ -23,6 +23,7 @@ mod login;
 mod man;
 mod moto;
 mod network;
+mod newcomer;
 mod no_imds;
 mod parallel;
 mod prompt;
