@@ -422,4 +422,90 @@ mod tests {
         );
         assert_eq!(out, "[p]\r\nk = 2\r\nj = 3\r\n");
     }
+
+    #[test]
+    fn values_are_read_as_the_reader_reads_them() {
+        let text = "[prod]\nAWS_Access_Key_Id = A1\n[other]\naws_access_key_id = B\n\
+            [prod]\naws_access_key_id = A2\naws_secret_access_key = s\n  more\nregion = x\n";
+        let values = values_of(
+            text,
+            false,
+            "prod",
+            &["aws_access_key_id", "aws_secret_access_key"],
+        );
+        let shown: Vec<Option<&str>> = values
+            .iter()
+            .map(|v| v.as_ref().map(Secret::expose))
+            .collect();
+        assert_eq!(shown, [Some("A2"), Some("s\nmore")]);
+        assert_eq!(
+            values_of(text, true, "prod", &["aws_access_key_id"]),
+            [None]
+        );
+        assert_eq!(values_of("", false, "prod", &["region"]), [None]);
+    }
+
+    #[test]
+    fn a_rewrite_goes_ahead_only_while_the_settings_hold_what_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        std::fs::write(&path, CREDENTIALS).unwrap();
+        let keys = ["aws_access_key_id", "aws_secret_access_key"];
+        let snapshot = Snapshot::take(&path, false, "prod", &keys).unwrap();
+        assert_eq!(
+            snapshot.value("aws_access_key_id").map(Secret::expose),
+            Some("AKIAPROD")
+        );
+        let removed = [("aws_access_key_id", None), ("aws_secret_access_key", None)];
+        // Another line changed meanwhile is kept, and the change still made.
+        let added = CREDENTIALS.replace("[other]\n", "[other]\nnew = 1\n");
+        std::fs::write(&path, &added).unwrap();
+        let Staging::Ready(file) = snapshot.stage(&removed).unwrap() else {
+            panic!("not staged")
+        };
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            added,
+            "written before the commit"
+        );
+        file.commit().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains("AKIAPROD") && text.contains("new = 1"),
+            "{text}"
+        );
+        // The key lines changed meanwhile: nothing is written.
+        let snapshot = Snapshot::take(&path, false, "prod", &keys).unwrap();
+        std::fs::write(&path, CREDENTIALS).unwrap();
+        assert!(matches!(
+            snapshot.stage(&[("region", None)]).unwrap(),
+            Staging::Changed
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), CREDENTIALS);
+        let snapshot = Snapshot::take(&path, false, "prod", &keys).unwrap();
+        assert!(matches!(
+            snapshot.stage(&[("nothing", None)]).unwrap(),
+            Staging::Same
+        ));
+        assert!(leftovers(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn leftovers_are_only_old_files_named_as_awsmfa_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+        for name in [
+            ".awsmfa-Ab12Cd",
+            ".awsmfa-Ab12C",
+            ".awsmfa-Ab12Cd7",
+            ".awsmfa-Ab 2Cd",
+            "awsmfa-Ab12Cd",
+        ] {
+            let file = std::fs::File::create(dir.path().join(name)).unwrap();
+            file.set_modified(old).unwrap();
+        }
+        std::fs::File::create(dir.path().join(".awsmfa-Fresh1")).unwrap();
+        std::fs::create_dir(dir.path().join(".awsmfa-Folder")).unwrap();
+        assert_eq!(leftovers(dir.path()), [dir.path().join(".awsmfa-Ab12Cd")]);
+    }
 }
