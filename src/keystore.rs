@@ -8,9 +8,19 @@ use crate::error::{Error, Result};
 use crate::profile::LongTermKeys;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// The service name of every entry.
 const SERVICE: &str = "awsmfa";
+
+/// How long one call may wait for the keystore. One that stopped answering
+/// (a daemon stopped, a wedged bus) must not hold a run, and the cache lock
+/// it holds, for ever. The login Keychain may be showing its dialog to a
+/// person typing a password, so it gets longer.
+#[cfg(target_os = "macos")]
+const ANSWER_WITHIN: Duration = Duration::from_secs(120);
+#[cfg(not(target_os = "macos"))]
+const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
 /// The keystore of this platform, as the user knows it.
 #[cfg(target_os = "macos")]
@@ -28,13 +38,46 @@ struct Stored {
     secret_access_key: String,
 }
 
-fn entry(profile: &str) -> Result<keyring::Entry> {
-    keyring::Entry::new(SERVICE, profile).map_err(|e| failed("open", profile, &e))
+/// `call` on the entry of `profile`, on a thread of its own so that the
+/// wait is bounded; if it times out, the thread is left behind (the run
+/// ends soon after, and the thread with it).
+fn bounded<T: Send + 'static>(
+    action: &'static str,
+    profile: &str,
+    call: impl FnOnce(keyring::Entry) -> keyring::Result<T> + Send + 'static,
+) -> Result<keyring::Result<T>> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let owned = profile.to_owned();
+    std::thread::Builder::new()
+        .name("keystore".into())
+        .spawn(move || {
+            let _ = sender.send(match keyring::Entry::new(SERVICE, &owned) {
+                Ok(entry) => Ok(call(entry)),
+                Err(e) => Err(e),
+            });
+        })
+        .map_err(|e| {
+            Error::config(format!(
+                "cannot {action} the keys of profile '{profile}': cannot start a thread: {}",
+                crate::io_reason(&e)
+            ))
+        })?;
+    match receiver.recv_timeout(ANSWER_WITHIN) {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(e)) => Err(failed("open", profile, &e)),
+        Err(_) => Err(Error::config_with_hint(
+            format!(
+                "cannot {action} the keys of profile '{profile}': {NAME} did not answer within {} s",
+                ANSWER_WITHIN.as_secs()
+            ),
+            "it hangs: restart it (or log out and in again), or keep the keys in ~/.aws/credentials",
+        )),
+    }
 }
 
 /// The keys stored for `profile`, if any.
 pub fn read(profile: &str) -> Result<Option<LongTermKeys>> {
-    let text = match entry(profile)?.get_password() {
+    let text = match bounded("read", profile, |entry| entry.get_password())? {
         Ok(text) => Secret::new(text),
         Err(keyring::Error::NoEntry) => return Ok(None),
         Err(e) => return Err(failed("read", profile, &e)),
@@ -60,14 +103,15 @@ pub fn store(profile: &str, keys: &LongTermKeys) -> Result<()> {
         })
         .map_err(|e| Error::config(format!("cannot encode the keys: {e}")))?,
     );
-    entry(profile)?
-        .set_password(text.expose())
-        .map_err(|e| failed("store", profile, &e))
+    bounded("store", profile, move |entry| {
+        entry.set_password(text.expose())
+    })?
+    .map_err(|e| failed("store", profile, &e))
 }
 
 /// Deletes the entry of `profile`; whether there was one.
 pub fn delete(profile: &str) -> Result<bool> {
-    match entry(profile)?.delete_credential() {
+    match bounded("delete", profile, |entry| entry.delete_credential())? {
         Ok(()) => Ok(true),
         Err(keyring::Error::NoEntry) => Ok(false),
         Err(e) => Err(failed("delete", profile, &e)),

@@ -5,7 +5,7 @@
 use crate::cli::AddArgs;
 use crate::error::{Error, Result};
 use crate::keystore;
-use crate::profile::edit::{edit_profile, rewrite};
+use crate::profile::edit::{Snapshot, Staging, edit_profile, rewrite};
 use crate::profile::{Files, LongTermKeys, is_mfa_serial, read_file};
 use crate::secret::Secret;
 use crate::session::cache::Cache;
@@ -44,6 +44,14 @@ pub fn run(args: &AddArgs) -> Result<()> {
         ));
     }
     let in_files = keys_in_files(&files, profile);
+    // What the key lines hold now: they are removed only while they still do.
+    let snapshots = match args.from_file {
+        true => vec![
+            Snapshot::take(&files.config, true, profile, &KEY_SETTINGS)?,
+            Snapshot::take(&files.credentials, false, profile, &KEY_SETTINGS)?,
+        ],
+        false => Vec::new(),
+    };
     let keys = if args.from_file {
         in_files.clone().ok_or_else(|| {
             Error::config(format!(
@@ -128,21 +136,37 @@ pub fn run(args: &AddArgs) -> Result<()> {
     let cache = Cache::new(&settings)?;
     let serial = files.setting_of(profile, "mfa_serial");
     out.push_str(&super::clear::forget_keys(&cache, profile, serial)?);
-    if args.from_file {
-        for (path, is_config) in [(&files.config, true), (&files.credentials, false)] {
-            let Some(text) = read_file(path)? else {
-                continue;
-            };
-            let changes = KEY_SETTINGS.map(|key| (key, None));
-            let edited = edit_profile(&text, is_config, profile, &changes);
-            if edited != text {
-                rewrite(path, &edited)?;
-                out.push_str(&format!(
-                    "removed the keys of profile '{profile}' from {}\n",
-                    path.display()
+    let changes = KEY_SETTINGS.map(|key| (key, None));
+    let mut staged = Vec::new();
+    for snapshot in &snapshots {
+        match snapshot.stage(&changes)? {
+            Staging::Ready(file) => staged.push(file),
+            Staging::Same => {}
+            Staging::Changed => {
+                return Err(Error::config_with_hint(
+                    format!(
+                        "stored the keys of profile '{profile}' in {}, but {} changed meanwhile: \
+                         its keys are not those stored, so the files were left as they are (and \
+                         their keys win)",
+                        keystore::NAME,
+                        snapshot.path.display()
+                    ),
+                    format!(
+                        "look at {}; awsmfa add --from-file --profile {profile} moves the keys it \
+                         holds now",
+                        snapshot.path.display()
+                    ),
                 ));
             }
         }
+    }
+    for file in staged {
+        let path = file.path.clone();
+        file.commit()?;
+        out.push_str(&format!(
+            "removed the keys of profile '{profile}' from {}\n",
+            path.display()
+        ));
     }
     match (serial, &args.mfa_serial) {
         (_, Some(arn)) => {

@@ -119,6 +119,10 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
     ] {
         checks.push(file_check(name, path, secret, &tilde));
     }
+    checks.extend(leftover_check(
+        &[&settings.config_file, &settings.credentials_file],
+        &tilde,
+    ));
     if let Err(e) = &files {
         checks.push(check(
             "AWS files",
@@ -206,6 +210,36 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
         c.hint = c.hint.as_deref().map(|h| tilde_text(h, home.as_deref()));
     }
     checks
+}
+
+/// A temporary file beside an AWS file, left by a run killed while it
+/// rewrote that file: it may hold keys (the next rewrite removes it).
+fn leftover_check(files: &[&Path], tilde: &dyn Fn(&Path) -> String) -> Option<Check> {
+    let mut folders: Vec<_> = files
+        .iter()
+        .map(|f| crate::profile::edit::temp_folder(f))
+        .collect();
+    folders.dedup();
+    let found: Vec<_> = folders
+        .iter()
+        .flat_map(|dir| crate::profile::edit::leftovers(dir))
+        .collect();
+    let first = tilde(found.first()?);
+    let more = match found.len() {
+        1 => String::new(),
+        n => format!(" (and {} more)", n - 1),
+    };
+    Some(check(
+        "AWS files",
+        Status::Warn,
+        format!(
+            "{first}{more} was left by an awsmfa run stopped while it changed an AWS file; it may \
+             hold keys"
+        ),
+        Some(format!(
+            "the next add, remove or rotate removes it; or remove it now: rm {first}"
+        )),
+    ))
 }
 
 fn file_check(

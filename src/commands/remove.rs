@@ -6,8 +6,7 @@ use crate::cli::RemoveArgs;
 use crate::error::{Error, Result};
 use crate::keystore;
 use crate::profile::Files;
-use crate::profile::edit::{edit_profile, rewrite};
-use crate::profile::read_file;
+use crate::profile::edit::{Snapshot, Staging};
 use crate::session::cache::Cache;
 use crate::settings::{Flags, Settings};
 
@@ -40,6 +39,8 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
             files.credentials.display()
         )));
     }
+    // What the key lines hold now (nothing): written only while they still do.
+    let snapshot = Snapshot::take(&files.credentials, false, profile, &KEY_SETTINGS)?;
     if !args.force {
         let mut tty = crate::sys::Terminal::open().ok_or_else(|| {
             Error::config_with_hint(
@@ -66,18 +67,23 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
     }
     let mut out = String::new();
     if args.to_file {
-        let text = read_file(&files.credentials)?.unwrap_or_default();
         let [id, secret] = KEY_SETTINGS;
-        let edited = edit_profile(
-            &text,
-            false,
-            profile,
-            &[
-                (id, Some(&keys.access_key_id)),
-                (secret, Some(keys.secret_access_key.expose())),
-            ],
-        );
-        rewrite(&files.credentials, &edited)?;
+        let changes = [
+            (id, Some(keys.access_key_id.as_str())),
+            (secret, Some(keys.secret_access_key.expose())),
+        ];
+        match snapshot.stage(&changes)? {
+            Staging::Ready(file) => file.commit()?,
+            Staging::Same => {}
+            Staging::Changed => {
+                return Err(Error::config(format!(
+                    "{} changed meanwhile: profile '{profile}' has keys there now; nothing was \
+                     changed, and the keys are still in {}",
+                    files.credentials.display(),
+                    keystore::NAME
+                )));
+            }
+        }
         out.push_str(&format!(
             "wrote the keys of profile '{profile}' to {}\n",
             files.credentials.display()

@@ -1,17 +1,20 @@
 //! `awsmfa rotate`: replaces the IAM user's access key on its MFA session,
 //! in five steps, each leaving a stored key that works: the session, a new
 //! key, a wait until IAM serves it, the new key stored where the old one
-//! was, the old key deleted and its sessions forgotten.
+//! was, the old key deleted and its sessions forgotten. One rotate at a
+//! time per IAM user, and the new key stored only where the old one still is.
 
 use super::add::KEY_SETTINGS;
 use crate::cli::SessionArgs;
 use crate::error::{Error, Result};
 use crate::keystore;
-use crate::profile::edit::{edit_profile, rewrite};
-use crate::profile::{KeysAt, LongTermKeys, read_file};
+use crate::profile::edit::{Snapshot, Staging, rewrite};
+use crate::profile::{KeysAt, LongTermKeys};
+use crate::session::cache::Cache;
 use crate::session::iam::Iam;
 use crate::session::{Signer, get_caller_identity, missing_keys};
 use crate::settings::Settings;
+use sha2::{Digest, Sha256};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
@@ -33,8 +36,21 @@ pub fn run(args: &SessionArgs) -> Result<()> {
     }
     // The user's own MFA session: IAM is called as the user, not a role.
     setup.plan.roles.clear();
+    // Held until the run ends: a second rotate would list, create and
+    // delete keys under this one's feet.
+    let _one_at_a_time = lock_rotation(&setup.cache, &setup.plan.mfa.serial, &user)?;
+    let snapshots = [
+        Snapshot::take(&setup.files.credentials, false, &user, &KEY_SETTINGS)?,
+        Snapshot::take(&setup.files.config, true, &user, &KEY_SETTINGS)?,
+    ];
     let (old, in_keystore) = match &setup.plan.user.keys {
-        KeysAt::Files(keys) => (keys.clone(), false),
+        KeysAt::Files(keys) => {
+            // Read before the lock was taken: still what the files hold?
+            if !held_by(&snapshots, keys) {
+                return Err(changed(&user, "the AWS files", "rotate started"));
+            }
+            (keys.clone(), false)
+        }
         KeysAt::Keystore => (
             keystore::read(&user)?.ok_or_else(|| missing_keys(&user))?,
             true,
@@ -107,25 +123,33 @@ pub fn run(args: &SessionArgs) -> Result<()> {
 
     let place = if in_keystore {
         step(&format!("4/5 storing the new key in {}", keystore::NAME));
-        keystore::store(&user, &new).map(|()| keystore::NAME.to_owned())
+        store_in_keystore(&user, &old, &new)
     } else {
         step("4/5 writing the new key to the AWS files");
-        store_in_files(&setup.files.config, &setup.files.credentials, &user, &new)
+        store_in_files(&snapshots, &user, &new)
     };
     let place = match place {
         Ok(place) => place,
-        Err(e) => {
-            let fate = match iam.delete_access_key(&new.access_key_id) {
-                Ok(()) => "it was deleted at IAM".to_owned(),
-                Err(_) => format!(
-                    "delete it: aws iam delete-access-key --access-key-id {}",
-                    new.access_key_id
+        Err(NotStored::Partly(why)) => {
+            return Err(Error::config_with_hint(
+                format!(
+                    "{why}; both keys stay active at IAM: the old one {} and the new one {}",
+                    old.access_key_id, new.access_key_id
                 ),
-            };
-            return Err(Error::config(format!(
-                "cannot store the new key {}: {e}; {fate}; the old key is kept and still stored",
-                new.access_key_id
-            )));
+                "put one key pair in both files by hand, then delete the other key: aws iam \
+                 delete-access-key --access-key-id ID",
+            ));
+        }
+        Err(NotStored::Failed(e)) => {
+            return Err(given_up(
+                &iam,
+                &new,
+                e.to_string(),
+                "the old key is kept and still stored",
+            ));
+        }
+        Err(NotStored::Changed(why)) => {
+            return Err(given_up(&iam, &new, why, "the old key is not deleted"));
         }
     };
     let cache = &setup.cache;
@@ -182,40 +206,188 @@ fn wait_until_usable(
     }
 }
 
+/// Why step 4 did not store the new key.
+enum NotStored {
+    /// Nothing was written: the old key is still stored.
+    Failed(Error),
+    /// Someone else changed the stored keys meanwhile: nothing was written.
+    Changed(String),
+    /// One file holds the new key, the other the old one, and undoing failed.
+    Partly(String),
+}
+
+/// Step 4 failed with nothing written: the new key is deleted at IAM.
+fn given_up(iam: &Iam, new: &LongTermKeys, why: String, old_fate: &str) -> Error {
+    let fate = match iam.delete_access_key(&new.access_key_id) {
+        Ok(()) => "it was deleted at IAM".to_owned(),
+        Err(_) => format!(
+            "delete it: aws iam delete-access-key --access-key-id {}",
+            new.access_key_id
+        ),
+    };
+    Error::config(format!(
+        "cannot store the new key {}: {why}; {fate}; {old_fate}",
+        new.access_key_id
+    ))
+}
+
+fn changed(user: &str, place: &str, since: &str) -> Error {
+    Error::config_with_hint(
+        format!(
+            "the keys of profile '{user}' in {place} changed since {since}; nothing was changed"
+        ),
+        format!("run awsmfa rotate --profile {user} again"),
+    )
+}
+
+/// The lock that makes one rotate at a time per IAM user, keyed by the
+/// MFA device (each belongs to one user): a file in the cache folder. A
+/// second rotate does not wait: it would rotate the key just rotated.
+fn lock_rotation(cache: &Cache, serial: &str, user: &str) -> Result<std::fs::File> {
+    use std::fs::TryLockError;
+    let dir = cache.dir();
+    let failed = |e: std::io::Error| {
+        Error::Cache(format!(
+            "cannot lock {} for rotate: {}",
+            dir.display(),
+            crate::io_reason(&e)
+        ))
+    };
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).map_err(failed)?;
+    }
+    match crate::sys::create_private_dir(dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(failed(e)),
+        _ => {}
+    }
+    let meta = std::fs::symlink_metadata(dir).map_err(failed)?;
+    if !meta.is_dir() || !crate::sys::is_ours(&meta) {
+        return Err(Error::Cache(format!(
+            "the cache folder {} is not a folder of yours; set AWSMFA_CACHE_DIR to one",
+            dir.display()
+        )));
+    }
+    let digest = Sha256::digest(format!("awsmfa-rotate:{serial}").as_bytes());
+    let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    // Not `*.lock`: those are the cache's, which `clear` may remove.
+    let path = dir.join(format!(".rotate-{name}"));
+    let file = crate::sys::open_lock_file(&path).map_err(failed)?;
+    match file.metadata() {
+        Ok(meta) if meta.is_file() && crate::sys::is_ours(&meta) => {}
+        _ => {
+            return Err(Error::Cache(format!(
+                "{} is not a file of yours; remove it",
+                path.display()
+            )));
+        }
+    }
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(Error::config_with_hint(
+            format!(
+                "another awsmfa rotate is running for the IAM user of profile '{user}' (MFA \
+                 device {serial}); nothing was changed"
+            ),
+            "let it finish; its last line says which key is stored",
+        )),
+        Err(TryLockError::Error(e)) => Err(failed(e)),
+    }
+}
+
+/// Whether the files, as `snapshots` read them, hold `keys` for the
+/// profile (the credentials file winning, key by key, as the reader reads).
+fn held_by(snapshots: &[Snapshot; 2], keys: &LongTermKeys) -> bool {
+    let [credentials, config] = snapshots;
+    let value = |key: &str| credentials.value(key).or_else(|| config.value(key));
+    let [id, secret] = KEY_SETTINGS;
+    value(id).map(|v| v.expose()) == Some(keys.access_key_id.as_str())
+        && value(secret) == Some(&keys.secret_access_key)
+}
+
+/// Step 4 for keys in the keystore: stored only while the entry still
+/// holds the old key.
+fn store_in_keystore(
+    user: &str,
+    old: &LongTermKeys,
+    new: &LongTermKeys,
+) -> std::result::Result<String, NotStored> {
+    match keystore::read(user).map_err(NotStored::Failed)? {
+        Some(stored)
+            if stored.access_key_id == old.access_key_id
+                && stored.secret_access_key == old.secret_access_key => {}
+        _ => {
+            return Err(NotStored::Changed(format!(
+                "the keys of profile '{user}' in {} changed while rotate ran, so nothing was \
+                 written",
+                keystore::NAME
+            )));
+        }
+    }
+    keystore::store(user, new).map_err(NotStored::Failed)?;
+    Ok(keystore::NAME.to_owned())
+}
+
 /// Step 4 for keys in the files: both keys replaced in the file (config or
-/// credentials) and section that held them, every other line kept.
+/// credentials) and section that held them, every other line kept. Both
+/// files are written beside themselves first, and only then put in place:
+/// a file that cannot be written (a full disk) changes neither.
 fn store_in_files(
-    config: &std::path::Path,
-    credentials: &std::path::Path,
+    snapshots: &[Snapshot; 2],
     profile: &str,
     new: &LongTermKeys,
-) -> Result<String> {
+) -> std::result::Result<String, NotStored> {
     let [id, secret] = KEY_SETTINGS;
     let changes = [
         (id, Some(new.access_key_id.as_str())),
         (secret, Some(new.secret_access_key.expose())),
     ];
-    let mut written = Vec::new();
+    let mut staged = Vec::new();
     // The credentials file wins over the config file: both are changed
     // where they hold keys, so neither keeps the old one.
-    for (path, is_config) in [(credentials, false), (config, true)] {
-        let Some(text) = read_file(path)? else {
-            continue;
-        };
-        // Whether the profile's own section holds a key there.
-        if edit_profile(&text, is_config, profile, &[(id, None)]) == text {
+    for snapshot in snapshots {
+        if snapshot.value(id).is_none() {
             continue;
         }
-        let edited = edit_profile(&text, is_config, profile, &changes);
-        if edited != text {
-            rewrite(path, &edited)?;
-            written.push(path.display().to_string());
+        match snapshot.stage(&changes).map_err(NotStored::Failed)? {
+            Staging::Ready(file) => staged.push(file),
+            Staging::Same => {}
+            Staging::Changed => {
+                return Err(NotStored::Changed(format!(
+                    "the keys of profile '{profile}' in {} changed while rotate ran, so nothing \
+                     was written",
+                    snapshot.path.display()
+                )));
+            }
         }
     }
-    match written.is_empty() {
-        true => Err(Error::config(format!(
+    if staged.is_empty() {
+        return Err(NotStored::Failed(Error::config(format!(
             "the keys of profile '{profile}' are in neither AWS file any more"
-        ))),
-        false => Ok(written.join(" and ")),
+        ))));
     }
+    let mut written: Vec<(std::path::PathBuf, String)> = Vec::new();
+    for file in staged {
+        let (path, before) = (file.path.clone(), file.before.clone());
+        if let Err(e) = file.commit() {
+            // Put back what was written, so that the old key is stored again.
+            let undone: Vec<_> = written
+                .iter()
+                .filter(|(path, before)| rewrite(path, before).is_err())
+                .map(|(path, _)| path.display().to_string())
+                .collect();
+            return Err(match undone.is_empty() {
+                true => NotStored::Failed(e),
+                false => NotStored::Partly(format!(
+                    "{e}, and {} could not be put back: it holds the new key (and wins)",
+                    undone.join(" and ")
+                )),
+            });
+        }
+        written.push((path, before));
+    }
+    Ok(written
+        .iter()
+        .map(|(path, _)| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and "))
 }

@@ -16,6 +16,13 @@ use std::time::{Duration, SystemTime};
 
 /// How long one IAM call may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(20);
+/// Tries of a call IAM refuses as too many, and the first pause between
+/// them (doubled each time), as the STS client retries.
+const ATTEMPTS: u32 = 4;
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+/// IAM's codes for too many calls: the call was not made, so sending it
+/// again is safe even for CreateAccessKey.
+const THROTTLED: [&str; 3] = ["Throttling", "ThrottlingException", "RequestLimitExceeded"];
 
 /// Where IAM is, and the session its calls are signed with.
 pub struct Iam<'a> {
@@ -99,8 +106,32 @@ impl<'a> Iam<'a> {
             .map(drop)
     }
 
-    /// One call: its answer's XML, or an error in IAM's words.
+    /// One call, tried again after a pause while IAM says too many: its
+    /// answer's XML, or an error in IAM's words.
     fn call(&self, action: &str, params: &[(&str, &str)]) -> Result<String> {
+        let mut pause = FIRST_PAUSE;
+        let mut attempt = 1;
+        loop {
+            match self.attempt(action, params)? {
+                Ok(text) => return Ok(text),
+                Err((Some(code), _))
+                    if attempt < ATTEMPTS && THROTTLED.contains(&code.as_str()) =>
+                {
+                    std::thread::sleep(pause);
+                    pause *= 2;
+                    attempt += 1;
+                }
+                Err((_, error)) => return Err(error),
+            }
+        }
+    }
+
+    /// One try: the answer's XML, or IAM's error code and the error.
+    fn attempt(
+        &self,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> Result<std::result::Result<String, (Option<String>, Error)>> {
         let mut form = format!("Action={action}&Version=2010-05-08");
         for (name, value) in params {
             form.push_str(&format!("&{name}={}", encode(value)));
@@ -114,7 +145,7 @@ impl<'a> Iam<'a> {
             send(self.network, request, &what, CALL_TIMEOUT, Error::Sts)?;
         let text = String::from_utf8_lossy(&body).into_owned();
         if status == 200 {
-            return Ok(text);
+            return Ok(Ok(text));
         }
         let scrub = |s: String| {
             crate::one_line(
@@ -125,14 +156,14 @@ impl<'a> Iam<'a> {
         };
         let code = values(&text, "Code").into_iter().next().map(scrub);
         let message = values(&text, "Message").into_iter().next().map(scrub);
-        let what = match (code, message) {
+        let what = match (&code, message) {
             (Some(code), Some(message)) => format!("{code}: {message}"),
-            (Some(code), None) => code,
+            (Some(code), None) => code.clone(),
             _ => format!("HTTP {status}"),
         };
-        Err(Error::Sts(format!(
-            "IAM {action} at {} failed: {what}",
-            self.url
+        Ok(Err((
+            code,
+            Error::Sts(format!("IAM {action} at {} failed: {what}", self.url)),
         )))
     }
 

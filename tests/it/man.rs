@@ -366,6 +366,12 @@ const EXTRAS: &[Extra] = &[
                  is a warn.",
             ),
             (
+                "AWS files",
+                "A temporary file .awsmfa-XXXXXX beside them, left by a run killed while it \
+                 changed a file (it may hold keys), is a warn naming it; the next add, remove or \
+                 rotate removes those over a minute old.",
+            ),
+            (
                 "profile",
                 "It resolves: an IAM user, or a role chain down to one; otherwise the error a \
                  run would give.",

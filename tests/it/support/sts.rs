@@ -110,6 +110,8 @@ struct State {
     key_delay: Duration,
     refuse_key_deletion: bool,
     slow_actions: HashMap<String, Duration>,
+    /// Calls of an action still to be refused as too many (`Throttling`).
+    throttled: HashMap<String, u32>,
 }
 
 #[derive(Clone)]
@@ -161,6 +163,7 @@ impl Sts {
             key_delay: Duration::ZERO,
             refuse_key_deletion: false,
             slow_actions: HashMap::new(),
+            throttled: HashMap::new(),
         }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -201,6 +204,13 @@ impl Sts {
     pub fn slow_action(&self, action: &str, pause: Duration) {
         let mut s = self.state.lock().unwrap();
         s.slow_actions.insert(action.to_owned(), pause);
+    }
+
+    /// Refuses the next `times` calls of `action` with IAM's `Throttling`
+    /// (HTTP 400, "Rate exceeded"), doing nothing, as IAM does.
+    pub fn throttle(&self, action: &str, times: u32) {
+        let mut s = self.state.lock().unwrap();
+        s.throttled.insert(action.to_owned(), times);
     }
 
     /// IAM: the long-term access keys of the user `arn`, sorted.
@@ -437,6 +447,10 @@ fn handle(request: &Request, state: &Mutex<State>) -> (u16, String) {
         std::thread::sleep(pause);
     }
     let mut s = state.lock().unwrap();
+    if let Some(left) = s.throttled.get_mut(&action).filter(|left| **left > 0) {
+        *left -= 1;
+        return error(400, "Throttling", "Rate exceeded");
+    }
     let signer = match authenticate(request, &s) {
         Ok(signer) => signer,
         Err(answer) => return answer,
