@@ -97,8 +97,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         })
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows.iter().filter(|r| r.len() == header.len()) {
-        for (width, cell) in widths.iter_mut().zip(row) {
+    // Every cell a row pads counts, short rows' too (a profile that cannot
+    // be used has a name and why): only a row's last cell is not padded.
+    for row in &rows {
+        let padded = row.len().saturating_sub(1);
+        for (width, cell) in widths.iter_mut().zip(&row[..padded]) {
             *width = (*width).max(cell.chars().count());
         }
     }

@@ -77,3 +77,32 @@ fn export_to_a_terminal_says_how_to_use_it() {
         let _ = terminal.exp_eof();
     }
 }
+
+/// `list`: a long name of a profile that cannot be used widens the first
+/// column like any other, so every row's kind starts in one column.
+#[test]
+fn list_lines_up_rows_of_profiles_that_cannot_be_used() {
+    let world = World::new();
+    world.write_config(&format!(
+        "{ALICE_CONFIG}[profile a-very-long-profile-name-that-has-no-device]\nregion = eu-west-1\n"
+    ));
+    world.write_credentials(&format!(
+        "{}[a-very-long-profile-name-that-has-no-device]\naws_access_key_id = AKIAEXAMPLE000000002\n\
+         aws_secret_access_key = secret2\n",
+        alice_credentials()
+    ));
+    let run = world.run(&["list"]);
+    run.ok();
+    let column = |line: &str, word: &str| line.find(word);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    let header = lines.iter().find(|l| l.starts_with("PROFILE")).expect("a header");
+    let alice = lines.iter().find(|l| l.starts_with("alice ")).expect("alice's row");
+    let long = lines
+        .iter()
+        .find(|l| l.starts_with("a-very-long"))
+        .expect("the long row");
+    let kind = column(header, "KIND");
+    assert!(kind.is_some(), "{}", run.stdout);
+    assert_eq!(column(alice, "IAM user"), kind, "{}", run.stdout);
+    assert_eq!(column(long, "not usable"), kind, "{}", run.stdout);
+}
