@@ -112,14 +112,33 @@ fn parse_args() -> Cli {
     };
     // clap's tip (a similar option or value), else the values it takes, else
     // where the help is. A tip about `--` would only confuse here.
+    let typed = [
+        clap::error::ContextKind::InvalidValue,
+        clap::error::ContextKind::InvalidArg,
+        clap::error::ContextKind::InvalidSubcommand,
+    ]
+    .into_iter()
+    .find_map(|kind| match error.get(kind) {
+        Some(clap::error::ContextValue::String(word)) => Some(word.clone()),
+        _ => None,
+    });
     let tip = rest
         .iter()
         .find_map(|line| line.strip_prefix("tip: "))
-        .filter(|tip| !tip.starts_with("to pass"));
-    let values = rest.iter().find_map(|line| {
-        line.strip_prefix("[possible values: ")
-            .and_then(|v| v.strip_suffix(']'))
-    });
+        .filter(|tip| !tip.starts_with("to pass"))
+        .filter(|tip| close_enough(typed.as_deref(), tip));
+    let valid = match error.get(clap::error::ContextKind::ValidValue) {
+        Some(clap::error::ContextValue::Strings(values)) => Some(values.join(", ")),
+        _ => None,
+    };
+    let values = rest
+        .iter()
+        .find_map(|line| {
+            line.strip_prefix("[possible values: ")
+                .and_then(|v| v.strip_suffix(']'))
+                .map(str::to_owned)
+        })
+        .or(valid);
     let subcommand = std::env::args()
         .nth(1)
         .filter(|word| Cli::command().find_subcommand(word).is_some());
@@ -139,6 +158,9 @@ fn parse_args() -> Cli {
         (Some(habit), _, _) => habit,
         (None, Some(tip), _) => tip.to_owned(),
         (None, None, Some(values)) => format!("possible values: {values}"),
+        (None, None, None) if subcommand.is_none() && typed.as_deref() == Some("version") => {
+            "to see the version: awsmfa --version".to_owned()
+        }
         (None, None, None) => match subcommand {
             Some(name) => format!("see 'awsmfa {name} --help'"),
             None => "see 'awsmfa --help'".to_owned(),
@@ -147,6 +169,24 @@ fn parse_args() -> Cli {
     crate::say!("awsmfa: {message}");
     crate::say!("hint: {hint}");
     std::process::exit(2)
+}
+
+/// Whether clap's `tip` ("a similar value exists: 'fish'") names something
+/// close to what was typed: a slip of a key or two, not `csh` for `fish`.
+fn close_enough(typed: Option<&str>, tip: &str) -> bool {
+    let Some(typed) = typed else { return true };
+    let Some(suggested) = tip.split('\'').nth(1) else {
+        return true;
+    };
+    let bare = |word: &str| {
+        word.trim_start_matches('-')
+            .split('=')
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let (typed, suggested) = (bare(typed), bare(suggested));
+    strsim::levenshtein(&typed, &suggested) <= (typed.chars().count() / 3).max(1)
 }
 
 /// A flag's value that cannot be right, as one line in the words of what
@@ -189,6 +229,36 @@ fn habit_hint(subcommand: &str, arg: &str) -> Option<String> {
             "aws-vault's {} is --token-code here: awsmfa {subcommand} --token-code CODE",
             if flag == "--mfa-token" { flag } else { "-t" }
         ));
+    }
+    // aws-vault's flags that awsmfa spells otherwise, or has no need for.
+    let other = match flag {
+        "-d" if takes("duration") => Some(format!(
+            "aws-vault's -d is --duration here: awsmfa {subcommand} --duration 1h"
+        )),
+        "-s" | "--ecs-server" | "--ec2-server" if takes("server") => Some(
+            "awsmfa exec --server serves the command credentials on a loopback endpoint the SDKs \
+             read (as aws-vault's --ecs-server does)"
+                .to_owned(),
+        ),
+        "-n" | "--no-session" => Some(
+            "awsmfa always gets an MFA session: the long-term keys never reach the command \
+             (to use them, run the command without awsmfa)"
+                .to_owned(),
+        ),
+        "--prompt" => Some(
+            "choose how the code is asked for with mfa_prompt = zenity (or kdialog, osascript, \
+             wincredui, ykman, terminal) in the profile, or AWSMFA_PROMPT"
+                .to_owned(),
+        ),
+        "--lazy" => Some(
+            "awsmfa asks for a code only when no cached session is usable; with --server the \
+             credentials are ready before the command starts"
+                .to_owned(),
+        ),
+        _ => None,
+    };
+    if other.is_some() {
+        return other;
     }
     if flag == "--json" && subcommand == "exec" {
         return Some(

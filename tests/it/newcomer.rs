@@ -95,8 +95,14 @@ fn list_lines_up_rows_of_profiles_that_cannot_be_used() {
     run.ok();
     let column = |line: &str, word: &str| line.find(word);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    let header = lines.iter().find(|l| l.starts_with("PROFILE")).expect("a header");
-    let alice = lines.iter().find(|l| l.starts_with("alice ")).expect("alice's row");
+    let header = lines
+        .iter()
+        .find(|l| l.starts_with("PROFILE"))
+        .expect("a header");
+    let alice = lines
+        .iter()
+        .find(|l| l.starts_with("alice "))
+        .expect("alice's row");
     let long = lines
         .iter()
         .find(|l| l.starts_with("a-very-long"))
@@ -105,4 +111,65 @@ fn list_lines_up_rows_of_profiles_that_cannot_be_used() {
     assert!(kind.is_some(), "{}", run.stdout);
     assert_eq!(column(alice, "IAM user"), kind, "{}", run.stdout);
     assert_eq!(column(long, "not usable"), kind, "{}", run.stdout);
+}
+
+/// A word awsmfa does not take gets a pointer only to what is close to it,
+/// and aws-vault's flags get their own: each a usage error (2) in two lines.
+#[test]
+fn unknown_words_get_only_close_suggestions_and_aws_vault_flags_their_own() {
+    let world = World::new();
+    for (args, hint) in [
+        (
+            &["version"][..],
+            "hint: to see the version: awsmfa --version",
+        ),
+        (
+            &["export", "--format", "csh"],
+            "hint: possible values: sh, fish, powershell, cmd, dotenv, json",
+        ),
+        (
+            &["completions", "tcsh"],
+            "hint: possible values: bash, elvish, fish, powershell, zsh",
+        ),
+        (
+            &["export", "--format", "fsh"],
+            "hint: a similar value exists: 'fish'",
+        ),
+        (
+            &["exec", "--profle", "x"],
+            "hint: a similar argument exists: '--profile'",
+        ),
+        (
+            &["exec", "-d", "1h", "--", "true"],
+            "hint: aws-vault's -d is --duration here: awsmfa exec --duration 1h",
+        ),
+        (
+            &["exec", "-s", "--", "true"],
+            "hint: awsmfa exec --server serves",
+        ),
+        (
+            &["exec", "-n", "--", "true"],
+            "hint: awsmfa always gets an MFA session",
+        ),
+        (
+            &["exec", "--no-session", "--", "true"],
+            "hint: awsmfa always gets an MFA session",
+        ),
+        (
+            &["exec", "--prompt", "zenity", "--", "true"],
+            "hint: choose how the code is asked for with mfa_prompt = zenity",
+        ),
+        (
+            &["exec", "--lazy", "--", "true"],
+            "hint: awsmfa asks for a code only when no cached session is usable",
+        ),
+    ] {
+        let run = world.run(args);
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
+        let lines: Vec<&str> = run.stderr.lines().collect();
+        assert_eq!(lines.len(), 2, "{args:?}: {}", run.stderr);
+        assert!(lines[0].starts_with("awsmfa: "), "{args:?}: {}", run.stderr);
+        assert!(lines[1].starts_with(hint), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(world.sts.count("GetSessionToken"), 0);
 }
