@@ -133,9 +133,10 @@ deb() { # $1 folder of the static Linux programs
   maintainer=$(sed -n 's/^maintainer = "\(.*\)"$/\1/p' Cargo.toml)
   {
     printf 'awsmfa (%s-1) unstable; urgency=medium\n\n' "$version"
-    printf '  * Release %s: see /usr/share/doc/awsmfa/CHANGELOG.md.\n\n' "$version"
+    printf '  * Release %s: see /usr/share/doc/awsmfa/changelog.gz.\n\n' "$version"
     printf ' -- %s  %s\n' "$maintainer" "$(date -u -R -d "@$SOURCE_DATE_EPOCH")"
   } > "$staging/changelog"
+  gzip -9n < CHANGELOG.md > "$staging/changelog.gz"
   local debarch
   debarch=$(dpkg --print-architecture)
   cargo deb --no-build --no-strip --target "$linux" \

@@ -91,32 +91,33 @@ cp /bin/busybox "$jail/bin/busybox"
 ln -s busybox "$jail/bin/env"
 cp "$work/$folder/awsmfa" "$work/$folder/awsmfa-full" "$jail/usr/bin/"
 aws_files "$jail/home/alice/.aws"
+chroot=$(command -v chroot)
 in_jail() { # runs awsmfa in the jail as a user would, with the endpoint $1
   local endpoint=$1; shift
   env -i PATH=/usr/bin:/bin HOME=/home/alice AWS_PROFILE=alice \
     AWSMFA_CACHE_DIR=/home/alice/.cache/awsmfa AWS_ENDPOINT_URL_STS="$endpoint" \
-    chroot "$jail" /usr/bin/awsmfa "$@"
+    "$chroot" "$jail" /usr/bin/awsmfa "$@"
 }
 session_in() { # the child's environment holds a session (ASIA… key, a token)
   grep -q '^AWS_ACCESS_KEY_ID=ASIA' "$1" && grep -q '^AWS_SESSION_TOKEN=.' "$1" && ! grep -q "$key" "$1"
 }
 check "in an empty chroot, exec gets a session from STS at 127.0.0.1" \
-  bash -c "$(declare -f in_jail session_in); jail=$jail key=$key; \
+  bash -c "$(declare -f in_jail session_in); jail=$jail key=$key chroot=$chroot; \
     in_jail http://127.0.0.1:$port exec --token-code 123456 -- env > $work/env1 && session_in $work/env1"
 check "in the empty chroot, the cached session is served by the front alone" \
-  bash -c "$(declare -f in_jail session_in); jail=$jail key=$key; rm -f $jail/usr/bin/awsmfa-full; \
+  bash -c "$(declare -f in_jail session_in); jail=$jail key=$key chroot=$chroot; rm -f $jail/usr/bin/awsmfa-full; \
     in_jail http://127.0.0.1:$port exec -- env > $work/env2 && session_in $work/env2; \
     status=\$?; cp $work/$folder/awsmfa-full $jail/usr/bin/; exit \$status"
 check "in the empty chroot (no /etc/hosts), 'localhost' names loopback" \
-  bash -c "$(declare -f in_jail session_in); jail=$jail key=$key; rm -rf $jail/home/alice/.cache; \
+  bash -c "$(declare -f in_jail session_in); jail=$jail key=$key chroot=$chroot; rm -rf $jail/home/alice/.cache; \
     in_jail http://localhost:$port exec --token-code 123456 -- env > $work/env3 && session_in $work/env3"
 check "in the chroot, other names resolve from its /etc/hosts, as on any system" \
-  bash -c "$(declare -f in_jail session_in); jail=$jail key=$key; rm -rf $jail/home/alice/.cache; \
+  bash -c "$(declare -f in_jail session_in); jail=$jail key=$key chroot=$chroot; rm -rf $jail/home/alice/.cache; \
     mkdir -p $jail/etc && echo '127.0.0.1 sts.internal.test' > $jail/etc/hosts; \
     in_jail http://sts.internal.test:$port exec --token-code 123456 -- env > $work/env4 && session_in $work/env4; \
     status=\$?; rm -rf $jail/etc; exit \$status"
 check "in the chroot, a name that does not resolve is one line naming the endpoint" \
-  bash -c "$(declare -f in_jail); jail=$jail; rm -rf $jail/home/alice/.cache; \
+  bash -c "$(declare -f in_jail); jail=$jail chroot=$chroot; rm -rf $jail/home/alice/.cache; \
     ! in_jail http://sts.nowhere.test:$port exec --token-code 123456 -- env 2> $work/err; \
     cat $work/err; test \$(wc -l < $work/err) -le 2 && grep -q 'sts.nowhere.test' $work/err && ! grep -q panicked $work/err"
 
@@ -132,7 +133,7 @@ check "$deb holds the programs, gzipped pages, completions where Debian's shells
   bash -c "dpkg-deb -c $deb | awk '{print \$6}' > $work/deb.list; cat $work/deb.list; \
     for f in \$($(declare -f want_deb); want_deb); do grep -qx \"\$f\" $work/deb.list || { echo missing \$f; exit 1; }; done; \
     test \$(grep -c '^./usr/share/man/man1/.*\.1\.gz$' $work/deb.list) = $(( $(ls "$root"/man/*.1 | wc -l) + 1 ))"
-check "lintian finds no error in $deb" lintian --fail-on error --suppress-tags statically-linked-binary "$deb"
+check "lintian finds no error or warning in $deb" lintian --fail-on error,warning "$deb"
 dpkg -r awsmfa >/dev/null 2>&1
 check "dpkg -i installs it" dpkg -i "$deb"
 dpkg -L awsmfa 2>/dev/null | sort > "$work/installed"

@@ -9,7 +9,7 @@ const AFTER_HELP: &str = "\
 Examples:
   awsmfa exec -- aws s3 ls
   awsmfa exec --profile prod -- terraform plan
-  AWS_PROFILE=ci awsmfa exec --token-code 123456 -- ./deploy.sh
+  AWS_PROFILE=ci AWSMFA_TOKEN_CODE=123456 awsmfa exec -- ./deploy.sh
 
 Exit status: exec exits with the command's status, or 125 when awsmfa fails \
 (configuration, MFA, STS, cache), 126 when the command cannot be run, 127 when it \
@@ -17,7 +17,7 @@ is not found. The other commands exit 0 on success and 1 on failure. Usage error
 
 Files: ~/.aws/config and ~/.aws/credentials (keys: mfa_serial, region, \
 duration_seconds, role_arn, source_profile, external_id, role_session_name, \
-mfa_process, mfa_prompt); the session cache in $AWSMFA_CACHE_DIR, else the platform cache \
+mfa_process, mfa_prompt, ca_bundle); the session cache in $AWSMFA_CACHE_DIR, else the platform cache \
 folder + awsmfa (~/.cache/awsmfa on Linux).";
 
 /// The long help's closing text, with the variables of the settings' table.
@@ -33,11 +33,14 @@ fn after_help() -> String {
 const EXEC_EXAMPLES: &str = "\
 Examples:
   awsmfa exec -- aws s3 ls
-  awsmfa exec --profile admin -- terraform plan       (a role, on the MFA session)
   awsmfa exec -- aws --region us-east-1 sts get-caller-identity
-  AWS_PROFILE=ci awsmfa exec --token-code 123456 -- ./deploy.sh
-  awsmfa exec --server --profile admin -- terraform apply   (a run that outlasts its credentials)
-  awsmfa exec --profile admin                         (a shell with the session)";
+  AWS_PROFILE=ci AWSMFA_TOKEN_CODE=123456 awsmfa exec -- ./deploy.sh
+  # a role, on the MFA session:
+  awsmfa exec --profile admin -- terraform plan
+  # a run that outlasts its credentials:
+  awsmfa exec --server --profile admin -- terraform apply
+  # a shell with the session:
+  awsmfa exec --profile admin";
 
 // What an option of `SessionArgs` does in each command that flattens it
 // (the struct's own doc comments are `exec`'s).
@@ -186,7 +189,7 @@ AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else the partition's global one.",
 /// What every command that gets a session understands.
 #[derive(Args, Clone, Default)]
 pub struct SessionArgs {
-    /// Profile in ~/.aws/config [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, $AWSMFA_PROFILE, default]
+    /// The profile (in ~/.aws/config or ~/.aws/credentials) [default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, $AWSMFA_PROFILE, default]
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
@@ -260,7 +263,7 @@ pub struct ExportArgs {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// POSIX shells (sh, bash, zsh, ksh, dash): eval "$(awsmfa export)"
+    /// bash, zsh, ksh, dash: eval "$(awsmfa export)"
     #[value(alias = "bash", alias = "zsh", alias = "ksh", alias = "dash")]
     Sh,
     /// fish: awsmfa export --format fish | source
