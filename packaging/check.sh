@@ -23,7 +23,7 @@ check() { # $1 what; the rest: a command that succeeds when it holds
   if "$@" > "$work/out" 2>&1; then
     passed=$((passed + 1)); echo "ok   $what"
   else
-    failed=$((failed + 1)); echo "FAIL $what"; sed 's/^/     /' "$work/out" | tail -n 20
+    failed=$((failed + 1)); echo "FAIL $what"; sed 's/^/     /' "$work/out" | tail -n 60
   fi
 }
 

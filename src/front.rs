@@ -118,7 +118,9 @@ fn hand_over(args: &[OsString]) -> u8 {
     } else {
         1
     };
-    let full = match std::env::current_exe() {
+    // Without /proc (a bare chroot), the name it was started as.
+    let exe = std::env::current_exe().or_else(|e| crate::sys::started_as().ok_or(e));
+    let full = match exe {
         Ok(exe) => exe.with_file_name(format!("{FULL}{}", std::env::consts::EXE_SUFFIX)),
         Err(e) => {
             crate::say!(

@@ -8,6 +8,7 @@
 //! - `protect_process`: keep this process's memory from the user's other processes;
 //! - `c_args` (Unix): the arguments the C runtime gave the front's own `main`;
 //! - `replace`, `exec_same`: become the command, or `awsmfa-full`;
+//! - `started_as`: the program's own file where `current_exe` cannot tell (no `/proc`);
 //! - `not_runnable`: why a found file cannot be run, if it cannot;
 //! - `child_command`, `shell_command`, `end_process_tree`, `remove_later`:
 //!   children (`--server`'s command, `mfa_process`, a delayed clean-up);

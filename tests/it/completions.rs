@@ -320,9 +320,7 @@ fn loading_a_completion_file_runs_nothing_and_formats_complete() {
         run.stdout
     );
     assert!(
-        run.stdout
-            .lines()
-            .any(|l| l == "sh\tbash, zsh, ksh, dash"),
+        run.stdout.lines().any(|l| l == "sh\tbash, zsh, ksh, dash"),
         "{}",
         run.stdout
     );

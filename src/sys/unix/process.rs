@@ -60,6 +60,31 @@ pub unsafe fn c_args(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char
         .collect()
 }
 
+/// The file this program was started as (the name `execve` was given, from
+/// the auxiliary vector), for where `/proc` is not mounted (a bare chroot)
+/// and `std::env::current_exe` cannot tell. Relative to the folder the
+/// program started in, when it was started so.
+#[cfg(target_os = "linux")]
+pub fn started_as() -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: getauxval reads the auxiliary vector the kernel gave this
+    // process; it has no preconditions.
+    let name = unsafe { nix::libc::getauxval(nix::libc::AT_EXECFN) };
+    if name == 0 {
+        return None;
+    }
+    // SAFETY: AT_EXECFN is the address of a NUL-terminated string the kernel
+    // put on the initial stack, there for the whole run.
+    let name = unsafe { std::ffi::CStr::from_ptr(name as *const std::ffi::c_char) };
+    Some(std::ffi::OsStr::from_bytes(name.to_bytes()).into())
+}
+
+/// See the Linux version: elsewhere `current_exe` needs no `/proc`.
+#[cfg(not(target_os = "linux"))]
+pub fn started_as() -> Option<std::path::PathBuf> {
+    None
+}
+
 /// Replaces this process with `path`, given `args` (its own name first) and
 /// this environment. Returns, with the reason, only if that cannot be done.
 pub fn exec_same(path: &Path, args: &[OsString]) -> String {

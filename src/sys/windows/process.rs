@@ -120,3 +120,8 @@ pub fn short_path(path: &Path) -> Option<std::path::PathBuf> {
     buffer.truncate(length);
     Some(OsString::from_wide(&buffer).into())
 }
+
+/// Windows tells `current_exe` without `/proc`: nothing else to ask.
+pub fn started_as() -> Option<std::path::PathBuf> {
+    None
+}
