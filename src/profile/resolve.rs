@@ -293,6 +293,7 @@ impl Files {
         if !self.profiles.contains_key(profile) {
             return Err(self.unknown_profile(profile));
         }
+        let profile = self.unwrapped(profile)?;
         let mut chain = vec![profile.to_owned()];
         let mut current = profile;
         while self.get(current, "role_arn").is_some() {
@@ -408,6 +409,41 @@ impl Files {
                     .is_ok_and(|plan| !plan.roles.is_empty() && plan.user.profile == user)
             })
             .collect()
+    }
+
+    /// The profile `profile` stands for: itself, or, where its credentials
+    /// are awsmfa's own (`credential_process = awsmfa credential-process
+    /// --profile NAME`, as the README's set-up writes), NAME (followed
+    /// again where NAME is such a profile too), so that an `AWS_PROFILE`
+    /// naming the wrapper works. One that leads back to itself is a loop.
+    fn unwrapped<'a>(&'a self, profile: &'a str) -> Result<&'a str> {
+        let mut seen = vec![profile];
+        let mut current = profile;
+        while let Some(next) = self
+            .get(current, "credential_process")
+            .and_then(awsmfa_profile)
+        {
+            if seen.contains(&next) {
+                seen.push(next);
+                return Err(Error::config_with_hint(
+                    format!(
+                        "profile '{current}' gets its credentials from awsmfa credential-process \
+                         --profile {next}, which leads back to it: a loop ({})",
+                        seen.join(" -> ")
+                    ),
+                    format!(
+                        "awsmfa credential-process --profile NAME must name the IAM user's own \
+                         profile (its keys and mfa_serial), not '{next}'"
+                    ),
+                ));
+            }
+            if !self.profiles.contains_key(next) {
+                return Err(self.unknown_profile(next));
+            }
+            seen.push(next);
+            current = next;
+        }
+        Ok(current)
     }
 
     /// Every profile name in the files, sorted.

@@ -157,18 +157,12 @@ fn profiles_of_other_kinds_are_named_for_what_they_are() {
     let world = World::new();
     world.write_config(&format!(
         "{ALICE_CONFIG}\
-         [profile alice-mfa]\ncredential_process = awsmfa credential-process --profile alice\n\
          [profile tool]\ncredential_process = /usr/bin/get-creds\n\
          [profile sso]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Dev\n\
          [profile web]\nrole_arn = arn:aws:iam::1:role/x\nweb_identity_token_file = /t\n\
          [profile ec2]\nrole_arn = arn:aws:iam::1:role/x\ncredential_source = Ec2InstanceMetadata\n"
     ));
     for (profile, says, hint) in [
-        (
-            "alice-mfa",
-            "gets its credentials from awsmfa credential-process for profile 'alice'",
-            "use --profile alice",
-        ),
         (
             "tool",
             "gets its credentials from credential_process, not from an IAM user's long-term keys",

@@ -173,3 +173,52 @@ fn unknown_words_get_only_close_suggestions_and_aws_vault_flags_their_own() {
     }
     assert_eq!(world.sts.count("GetSessionToken"), 0);
 }
+
+/// A profile that wraps awsmfa (`credential_process = awsmfa
+/// credential-process --profile alice`, as the README sets one up), named
+/// by AWS_PROFILE or --profile, is followed to alice; one that names itself
+/// is a loop, said as one.
+#[test]
+fn a_profile_wrapping_awsmfa_is_followed_to_its_user() {
+    let world = World::new();
+    world.write_config(&format!(
+        "{ALICE_CONFIG}[profile alice-mfa]\ncredential_process = awsmfa credential-process --profile alice\n\
+         [profile loop]\ncredential_process = /usr/local/bin/awsmfa credential-process --profile=loop\n"
+    ));
+    let mut command = world.command_with_code(&["exec", "--", "env"]);
+    command.env("AWS_PROFILE", "alice-mfa");
+    let run = world.run_command(command);
+    run.ok();
+    assert!(
+        run.stdout.contains("AWS_ACCESS_KEY_ID=ASIA"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(world.sts.signers("GetSessionToken"), [ALICE_KEY]);
+    // The same session serves alice herself: one code for both names.
+    world
+        .run(&["exec", "--profile", "alice", "--", "true"])
+        .ok();
+    world
+        .run(&["exec", "--profile", "alice-mfa", "--", "true"])
+        .ok();
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+
+    let run = world.run(&[
+        "exec",
+        "--profile",
+        "loop",
+        "--token-code",
+        &code(),
+        "--",
+        "true",
+    ]);
+    assert_eq!(run.status, 125, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("which leads back to it: a loop (loop -> loop)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 1);
+}
