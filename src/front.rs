@@ -53,8 +53,16 @@ fn parse(args: &[OsString]) -> Option<Command> {
 /// The run, if it is a plain cache hit; `None` for anything else.
 fn serve(command: Command) -> Option<u8> {
     match command {
-        // With no command, a shell starts, and the full program says so.
-        Command::Exec(args) if !args.server && !args.command.is_empty() => {
+        // With no command, a shell starts, and the full program says so; a
+        // command with a --profile of its own gets a word from it too.
+        Command::Exec(args)
+            if !args.server
+                && !args.command.is_empty()
+                && !args.command.iter().skip(1).any(|word| {
+                    word.to_str()
+                        .is_some_and(|w| w == "--profile" || w.starts_with("--profile="))
+                }) =>
+        {
             let program =
                 crate::program::find(args.command, &|name| std::env::var_os(name)).ok()?;
             let (setup, credentials) = cached(&args.session)?;

@@ -25,6 +25,16 @@ pub fn run(args: ExecArgs) -> Result<()> {
             e => e,
         })?;
     let setup = super::setup(&args.session)?;
+    if let Some(profile) = own_profile(&program.argv)
+        && setup.files.has_long_term_key(&profile)
+    {
+        // Said before a code is spent: the command would not use the session.
+        crate::say!(
+            "the command's own --profile {profile} makes it sign with that profile's long-term \
+             key from your files, not with this session (leave the profile to awsmfa: \
+             awsmfa exec --profile {profile} -- …)"
+        );
+    }
     // What `--server` needs here is ready before a code is asked for.
     let server = match args.server {
         true => Some(crate::server::prepare(&setup)?),
@@ -52,6 +62,19 @@ pub fn run(args: ExecArgs) -> Result<()> {
         &program,
         crate::env::child_env(std::env::vars_os(), vars),
     ))
+}
+
+/// The profile the command's own words name (`aws --profile NAME …`,
+/// `--profile=NAME`), which AWS tools take over the environment.
+fn own_profile(argv: &[std::ffi::OsString]) -> Option<String> {
+    let words: Vec<&str> = argv.iter().skip(1).filter_map(|w| w.to_str()).collect();
+    words.iter().enumerate().find_map(|(i, word)| {
+        if *word == "--profile" {
+            words.get(i + 1).map(|name| (*name).to_owned())
+        } else {
+            word.strip_prefix("--profile=").map(str::to_owned)
+        }
+    })
 }
 
 /// Whether `name` is a profile in the user's files.

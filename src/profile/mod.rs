@@ -14,3 +14,12 @@ pub use resolve::{
     CHAINED_ROLE_MAX, KeysAt, LongTermKeys, MAX_CHAIN, Mfa, Plan, ROLE_DURATION, Request, Role,
     SESSION_DURATION, User, is_mfa_serial, long_term_pair_hint, security_key,
 };
+
+impl Files {
+    /// Whether `profile` holds an IAM user's long-term access key in the
+    /// files (what an SDK told to use that profile would sign with).
+    pub fn has_long_term_key(&self, profile: &str) -> bool {
+        self.get(profile, "aws_access_key_id").is_some()
+            && self.get(profile, "aws_session_token").is_none()
+    }
+}

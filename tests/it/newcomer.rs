@@ -222,3 +222,30 @@ fn a_profile_wrapping_awsmfa_is_followed_to_its_user() {
     );
     assert_eq!(world.sts.count("GetSessionToken"), 1);
 }
+
+/// `exec -- aws --profile alice …`: the AWS CLI would sign with alice's
+/// long-term key from the files, not the session. One line says so before
+/// a code is spent, on a miss and on a hit; a command that names a profile
+/// without keys (a role) or none at all gets no such line.
+#[test]
+fn a_command_naming_a_profile_with_keys_is_told_it_bypasses_the_session() {
+    let world = world_with_admin();
+    let said = "the command's own --profile alice makes it sign with that profile's long-term key";
+    let run = world.run_with_code(&["exec", "--", "echo", "--profile", "alice"]);
+    run.ok();
+    assert!(run.stderr.contains(said), "{}", run.stderr);
+    let run = world.run(&["exec", "--", "echo", "--profile=alice"]);
+    run.ok();
+    assert!(run.stderr.contains(said), "on a hit: {}", run.stderr);
+    for quiet in [&["echo", "--profile", "admin"][..], &["echo", "plain"]] {
+        let mut args = vec!["exec", "--"];
+        args.extend_from_slice(quiet);
+        let run = world.run(&args);
+        run.ok();
+        assert!(
+            !run.stderr.contains("--profile"),
+            "{quiet:?}: {}",
+            run.stderr
+        );
+    }
+}
