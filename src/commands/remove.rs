@@ -17,6 +17,25 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
     })?;
     let profile = settings.profile.as_str();
     let files = Files::load(&settings.config_file, &settings.credentials_file)?;
+    // What the files say is said before any keystore is asked: a profile
+    // that is not there, or whose keys are in the credentials file.
+    // (A name the files no longer hold may still have an entry to delete.)
+    if !files.names().contains(&profile) && !matches!(keystore::read(profile), Ok(Some(_))) {
+        return Err(files.unknown_profile(profile));
+    }
+    if !args.to_file && keys_in_files(&files, profile).is_some() {
+        return Err(Error::config_with_hint(
+            format!(
+                "profile '{profile}' keeps its keys in {}, not in {}; nothing was changed",
+                files.credentials.display(),
+                keystore::NAME
+            ),
+            format!(
+                "to move them into {}: awsmfa add --profile {profile} --from-file",
+                keystore::NAME
+            ),
+        ));
+    }
     let Some(keys) = keystore::read(profile)? else {
         let names = files.names();
         let hint = match names

@@ -292,12 +292,12 @@ fn remove_confirms_deletes_and_forgets_the_sessions() {
     assert_eq!(credentials(&world), alice_credentials());
     world
         .run_command(on_bus(world.command(&["remove", "--force"]), &keyring))
-        .fails_with(1, "profile 'alice' has no keys in");
+        .fails_with(1, "profile 'alice' keeps its keys in");
     let run = world.run_command(on_bus(
         world.command(&["remove", "--force", "--profile", "alcie"]),
         &keyring,
     ));
-    run.fails_with(1, "profile 'alcie' has no keys in");
+    run.fails_with(1, "profile 'alcie' is not in");
     assert!(
         run.stderr.contains("hint: did you mean 'alice'?"),
         "{}",

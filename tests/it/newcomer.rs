@@ -249,3 +249,38 @@ fn a_command_naming_a_profile_with_keys_is_told_it_bypasses_the_session() {
         );
     }
 }
+
+/// `remove` answers from the files first: a profile that is not there gets
+/// the usual "not found" with the nearest name, one whose keys are in the
+/// credentials file is told so, with no keystore running at all.
+#[test]
+fn remove_says_what_the_files_say_before_asking_a_keystore() {
+    let world = World::new();
+    // No D-Bus session: any keystore call would fail with "no keystore answers".
+    let run = world.run(&["remove", "--profile", "alicee", "--force"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("'alicee'"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did you mean 'alice'"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("keystore answers"), "{}", run.stderr);
+
+    let run = world.run(&["remove", "--profile", "alice", "--force"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("profile 'alice' keeps its keys in")
+            && run.stderr.contains("hint: to move them into")
+            && run
+                .stderr
+                .contains("awsmfa add --profile alice --from-file"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        std::fs::read_to_string(world.home().join("aws-credentials"))
+            .unwrap()
+            .contains(ALICE_KEY)
+    );
+}
