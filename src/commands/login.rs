@@ -15,8 +15,11 @@ use std::process::{Command, Stdio};
 pub fn run(args: &LoginArgs) -> Result<()> {
     let settings = Settings::from_process(&args.session.flags())?;
     let setup = Setup::new(&settings)?;
-    // Before any code is spent.
+    // Before any code is spent or any sign-in token asked for.
     check_role(&setup.plan, &setup.files)?;
+    if !args.stdout {
+        check_browser(settings.browser.as_deref())?;
+    }
     let credentials = setup.get()?;
     let url = signin_url(
         &setup.plan,
@@ -29,7 +32,7 @@ pub fn run(args: &LoginArgs) -> Result<()> {
     }
     let browser = open(&url, settings.browser.as_deref(), &setup.cache)?;
     crate::say!(
-        "awsmfa: opened the AWS console for profile '{}' with {browser}",
+        "opened the AWS console for profile '{}' with {browser}",
         setup.plan.profile
     );
     Ok(())
@@ -203,27 +206,12 @@ pub fn open(url: &str, browser: Option<&str>, cache: &Cache) -> Result<String> {
         )));
     }
     let target = page.to_string_lossy().into_owned();
-    let (program, args) = match browser {
-        // $BROWSER may list several commands (a:b); `%s` stands for the page.
-        Some(browser) => {
-            let first = browser.split(':').next().unwrap_or("").trim().to_owned();
-            let mut words: Vec<String> = first.split_whitespace().map(str::to_owned).collect();
-            if words.is_empty() {
-                return Err(Error::Signin("BROWSER names no program".into()));
-            }
-            let program = words.remove(0);
-            if words.iter().any(|w| w.contains("%s")) {
-                words = words
-                    .into_iter()
-                    .map(|w| w.replace("%s", &target))
-                    .collect();
-            } else {
-                words.push(target);
-            }
-            (program, words)
-        }
-        None => (crate::sys::OPENER.to_owned(), vec![target]),
-    };
+    let (program, mut args) = browser_command(browser)?;
+    if args.iter().any(|w| w.contains("%s")) {
+        args = args.into_iter().map(|w| w.replace("%s", &target)).collect();
+    } else {
+        args.push(target);
+    }
     let mut command = Command::new(&program);
     command
         .args(&args)
@@ -241,6 +229,40 @@ pub fn open(url: &str, browser: Option<&str>, cache: &Cache) -> Result<String> {
     })?;
     crate::sys::remove_later(&folder.keep(), PAGE_KEPT);
     Ok(program)
+}
+
+/// The browser's program and its words, from `$BROWSER` (which may list
+/// several commands, `a:b`, the first one used; `%s` stands for the page),
+/// else the platform's opener.
+fn browser_command(browser: Option<&str>) -> Result<(String, Vec<String>)> {
+    let Some(browser) = browser else {
+        return Ok((crate::sys::OPENER.to_owned(), Vec::new()));
+    };
+    let first = browser.split(':').next().unwrap_or("").trim();
+    let mut words: Vec<String> = first.split_whitespace().map(str::to_owned).collect();
+    if words.is_empty() {
+        return Err(Error::Signin("BROWSER names no program".into()));
+    }
+    let program = words.remove(0);
+    Ok((program, words))
+}
+
+/// A browser that cannot be started is found out before a sign-in token is
+/// asked for (or a code spent on one).
+fn check_browser(browser: Option<&str>) -> Result<()> {
+    let (program, _) = browser_command(browser)?;
+    if which::which(&program).is_ok() {
+        return Ok(());
+    }
+    let from = if browser.is_some() {
+        " (from BROWSER)"
+    } else {
+        ""
+    };
+    Err(Error::config_with_hint(
+        format!("cannot start the browser '{program}'{from}: it is not on PATH"),
+        "print the sign-in URL instead: awsmfa login --stdout",
+    ))
 }
 
 /// A page that sends the browser on to `url` at once.

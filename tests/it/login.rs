@@ -298,3 +298,29 @@ fn without_browser_the_platforms_opener_gets_the_page() {
     assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("with xdg-open"), "{}", run.stderr);
 }
+
+/// A browser that is not there is found out before anything is spent: no
+/// code, no role session, no sign-in token; the hint on a line of its own.
+#[test]
+fn a_missing_browser_is_found_before_a_signin_token_is_asked_for() {
+    let (world, signin) = with_signin();
+    let mut command = world.command_with_code(&["login", "--profile", "admin"]);
+    command
+        .env("AWS_ENDPOINT_URL_SIGNIN", &signin.url)
+        .env("BROWSER", "no-such-browser --new-window");
+    let run = world.run_command(command);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "awsmfa: cannot start the browser 'no-such-browser' (from BROWSER): it is not on PATH",
+            "hint: print the sign-in URL instead: awsmfa login --stdout",
+        ],
+        "{}",
+        run.stderr
+    );
+    assert!(signin.requests().is_empty());
+    assert_eq!(world.sts.count("GetSessionToken"), 0);
+    assert_eq!(world.sts.count("AssumeRole"), 0);
+}
