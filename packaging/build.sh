@@ -22,8 +22,9 @@ linux=$arch-unknown-linux-musl
 dist=$root/target/dist
 staging=$root/target/packaging
 # Archives carry the time of the commit they are built from: the same commit
-# gives the same bytes.
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
+# gives the same bytes. (Only the packaging steps see it: the C builds of
+# aws-lc would start again from scratch at every commit.)
+stamp=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
 if [ $# -gt 0 ]; then
   wanted=("$@")
 else
@@ -93,17 +94,17 @@ layout() { # $1 target, $2 folder of its programs, $3 ".exe" or ""
   install -m 644 man/*.1 packaging/awsmfa-full.1 "$dir/man/"
   install -m 644 "$staging"/complete/* "$dir/complete/"
   install -m 644 README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$dir/"
-  find "$dir" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+  find "$dir" -exec touch -h -d "@$stamp" {} +
   echo "$dir"
 }
 
 tarball() { # $1 folder
   tar -C "$(dirname "$1")" --sort=name --owner=0 --group=0 --numeric-owner \
-    --mtime="@$SOURCE_DATE_EPOCH" -czf "$dist/$(basename "$1").tar.gz" "$(basename "$1")"
+    --mtime="@$stamp" -czf "$dist/$(basename "$1").tar.gz" "$(basename "$1")"
 }
 
 zipball() { # $1 folder
-  python3 - "$1" "$dist/$(basename "$1").zip" <<'PY'
+  SOURCE_DATE_EPOCH=$stamp python3 - "$1" "$dist/$(basename "$1").zip" <<'PY'
 import os, sys, time, zipfile
 folder, out = sys.argv[1:]
 base = os.path.dirname(folder)
@@ -134,12 +135,12 @@ deb() { # $1 folder of the static Linux programs
   {
     printf 'awsmfa (%s-1) unstable; urgency=medium\n\n' "$version"
     printf '  * Release %s: see /usr/share/doc/awsmfa/changelog.gz.\n\n' "$version"
-    printf ' -- %s  %s\n' "$maintainer" "$(date -u -R -d "@$SOURCE_DATE_EPOCH")"
+    printf ' -- %s  %s\n' "$maintainer" "$(date -u -R -d "@$stamp")"
   } > "$staging/changelog"
   gzip -9n < CHANGELOG.md > "$staging/changelog.gz"
   local debarch
   debarch=$(dpkg --print-architecture)
-  cargo deb --no-build --no-strip --target "$linux" \
+  SOURCE_DATE_EPOCH=$stamp cargo deb --no-build --no-strip --target "$linux" \
     --output "$dist/awsmfa_${version}-1_${debarch}.deb" >/dev/null
 }
 
