@@ -331,14 +331,32 @@ impl Cache {
     }
 
     /// The checks on the folder before anything in it is written, listed
-    /// (`status`) or removed (`clear`, every sweep): never follow or trust
-    /// what another user may have planted where the folder should be (a
-    /// shared /tmp, say); a folder of ours that others may enter is made
-    /// private again. Whether there is a folder.
+    /// (`status`) or removed (`clear`): those of `checked`, and a folder of
+    /// ours that others may enter is made private again. Whether there is
+    /// a folder.
     pub fn check_dir(&self) -> Result<bool> {
+        let Some(meta) = self.checked()? else {
+            return Ok(false);
+        };
+        if sys::not_private(&meta).is_some() {
+            sys::make_private(&self.dir).map_err(|e| {
+                Error::Cache(format!(
+                    "cannot make the cache folder {} private: {}",
+                    self.dir.display(),
+                    crate::io_reason(&e)
+                ))
+            })?;
+        }
+        Ok(true)
+    }
+
+    /// Never follow or trust what another user may have planted where the
+    /// folder should be (a shared /tmp, say): the folder's metadata if it is
+    /// a folder of ours, `None` if there is none.
+    fn checked(&self) -> Result<Option<fs::Metadata>> {
         let meta = match fs::symlink_metadata(&self.dir) {
             Ok(meta) => meta,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {
                 return Err(Error::Cache(format!(
                     "cannot use the cache folder {}: {}",
@@ -362,22 +380,14 @@ impl Cache {
         if !sys::is_ours(&meta) {
             return Err(refuse("belongs to another user"));
         }
-        if sys::not_private(&meta).is_some() {
-            sys::make_private(&self.dir).map_err(|e| {
-                Error::Cache(format!(
-                    "cannot make the cache folder {} private: {}",
-                    self.dir.display(),
-                    crate::io_reason(&e)
-                ))
-            })?;
-        }
-        Ok(true)
+        Ok(Some(meta))
     }
 
     /// The names in the folder that awsmfa made, of the kind `wanted`:
-    /// nothing at all when the folder fails `check_dir`.
+    /// nothing at all in a folder that fails `checked`. (Its mode is left
+    /// to `check_dir`: `doctor` reports it as it is.)
     fn names(&self, wanted: Name) -> Vec<fs::DirEntry> {
-        if !matches!(self.check_dir(), Ok(true)) {
+        if !matches!(self.checked(), Ok(Some(_))) {
             return Vec::new();
         }
         let Ok(dir) = fs::read_dir(&self.dir) else {
@@ -577,7 +587,7 @@ impl Cache {
     }
 
     /// Every entry file with what could be read of it, for `status` and
-    /// `clear` (none when the folder fails `check_dir`).
+    /// `clear` (none when the folder fails `checked`).
     pub fn entries(&self) -> Vec<(PathBuf, Result<Entry, String>)> {
         let mut entries: Vec<_> = self
             .names(Name::Entry)
@@ -634,7 +644,9 @@ impl Cache {
 /// that was about to lock it finds it gone and locks the new one
 /// (`Cache::lock`).
 fn remove_lock_file(path: &Path) {
-    let Ok(file) = sys::open_unfollowed(path) else {
+    // Opened for writing, as `lock` opens it: NFS takes an exclusive lock
+    // only on such a file.
+    let Ok(file) = sys::open_lock_file(path) else {
         return;
     };
     let ours = file
