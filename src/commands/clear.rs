@@ -10,6 +10,8 @@ use crate::session::cache::{Cache, Entry, Kind};
 pub fn run(args: &ClearArgs) -> Result<()> {
     let settings = super::settings()?;
     let cache = Cache::new(&settings)?;
+    // A folder a write would refuse loses nothing either.
+    cache.check_dir()?;
     if let Some(name) = args.profile.as_deref() {
         // A name in neither file is a typo, unless sessions are still
         // cached under it (a profile since removed from the files).
@@ -48,8 +50,11 @@ fn described(entry: &Entry) -> String {
     format!("the cached {what} of profile '{}'{details}", entry.profile)
 }
 
-/// Removes every cached session, or those stored for `profile`; says what went.
+/// Removes every cached session, or those stored for `profile`; says what
+/// went. Only names awsmfa makes are touched (`Cache::entries`), in a
+/// folder that passes the checks of a write.
 pub fn clear(cache: &Cache, profile: Option<&str>, verbose: bool) -> Result<String> {
+    cache.check_dir()?;
     let mut out = String::new();
     for (path, entry) in cache.entries() {
         let described = match (&entry, profile) {
@@ -79,7 +84,8 @@ pub fn clear(cache: &Cache, profile: Option<&str>, verbose: bool) -> Result<Stri
 
 /// Removes the cached sessions of an IAM user's keys (before a change of
 /// keys): those stored for `profile` and every session made with its MFA
-/// device (its roles); how many went.
+/// device (its roles); how many went (none from a folder that fails the
+/// checks of a write: `Cache::entries`).
 pub fn forget_user(cache: &Cache, profile: &str, serial: Option<&str>) -> Result<usize> {
     let mut removed = 0;
     for (path, entry) in cache.entries() {

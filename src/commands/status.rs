@@ -21,6 +21,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
 /// The cached sessions as a table, or as JSON, at `now`, each usable or not
 /// by the rule a run applies with `min_ttl` asked for.
 pub fn list(cache: &Cache, min_ttl: u64, json: bool, now: SystemTime) -> Result<String> {
+    // A folder a write would refuse is not listed either.
+    cache.check_dir()?;
     let mut rows = Vec::new();
     let mut values = Vec::new();
     for (path, entry) in cache.entries() {

@@ -39,7 +39,7 @@ const CREDENTIAL_KEYS: &[&str] = &[
 pub struct ChildFiles {
     pub vars: Vec<(&'static str, OsString)>,
     pub served: Vec<String>,
-    _dir: Option<tempfile::TempDir>,
+    _dir: Option<crate::session::cache::RunDir>,
 }
 
 impl ChildFiles {

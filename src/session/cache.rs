@@ -15,13 +15,23 @@ use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
 const VERSION: u32 = 1;
+/// The names awsmfa gives what it writes (`Name`): `ID.json`, `ID.lock`,
+/// `mfa-ID.used`, `.tmp-RANDOM`, `.run-PID-RANDOM/`, where ID is `ID_LEN`
+/// lowercase hex digits and RANDOM is `RANDOM_LEN` letters and digits.
 const ENTRY_SUFFIX: &str = ".json";
 const LOCK_SUFFIX: &str = ".lock";
 const USED_CODE_PREFIX: &str = "mfa-";
+const USED_CODE_SUFFIX: &str = ".used";
 const TEMP_PREFIX: &str = ".tmp-";
-/// Folders of running `exec --server` runs: `.run-PID-…`.
+/// Folders of running `exec --server` (and `login`) runs: `.run-PID-…`.
 const RUN_PREFIX: &str = ".run-";
-/// Temporary files older than this were left by a killed run.
+/// The file in a run's folder that the run holds locked for its whole life.
+const RUN_LOCK: &str = "lock";
+const ID_LEN: usize = 32;
+const RANDOM_LEN: usize = 6;
+/// Temporary files older than this were left by a killed run (and a run's
+/// folder older than this without its lock file by a run killed at once,
+/// or by a version of awsmfa before run locks).
 const STALE_TEMP: Duration = Duration::from_secs(60);
 /// Waits shorter than this are not worth a message.
 pub const QUIET_WAIT: Duration = Duration::from_millis(500);
@@ -72,7 +82,7 @@ impl SessionKey {
             hash.update(part.as_bytes());
         }
         SessionKey {
-            id: hex(&hash.finalize()[..16]),
+            id: hex(&hash.finalize()[..ID_LEN / 2]),
         }
     }
 
@@ -140,6 +150,75 @@ pub struct Lock {
     /// The locked file (unlocked when closed); `None` when no lock file
     /// could be had: the run goes on unlocked.
     _lock: Option<File>,
+}
+
+/// One run's private folder (`exec --server`'s copies of the AWS files,
+/// `login`'s page), removed when dropped. The run holds a lock on a file in
+/// it for its whole life: that, not a pid, tells a sweep that the run
+/// lives, in another pid namespace or on another host sharing the cache.
+pub struct RunDir {
+    // Fields drop in order: the lock file is closed before the folder goes
+    // (Windows removes no folder with a file open in it).
+    _lock: Option<File>,
+    dir: tempfile::TempDir,
+}
+
+impl RunDir {
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Keeps the folder after the run (removed later, or by a sweep).
+    pub fn keep(self) -> PathBuf {
+        drop(self._lock);
+        self.dir.keep()
+    }
+}
+
+/// What awsmfa names a file or folder in the cache folder. Nothing else
+/// there is read, counted or removed: the folder may hold files of the
+/// user's own (`AWSMFA_CACHE_DIR` pointed at a project).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Name {
+    Entry,
+    Lock,
+    UsedCode,
+    Temporary,
+    Run,
+}
+
+impl Name {
+    fn of(name: &std::ffi::OsStr) -> Option<Name> {
+        let name = name.to_str()?;
+        let id = |s: &str| {
+            s.len() == ID_LEN && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        };
+        // tempfile's random part (`RANDOM_LEN` here; any length in older
+        // leftovers).
+        let random = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
+        let pid = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if name.strip_suffix(ENTRY_SUFFIX).is_some_and(id) {
+            Some(Name::Entry)
+        } else if name.strip_suffix(LOCK_SUFFIX).is_some_and(id) {
+            Some(Name::Lock)
+        } else if name
+            .strip_prefix(USED_CODE_PREFIX)
+            .and_then(|n| n.strip_suffix(USED_CODE_SUFFIX))
+            .is_some_and(id)
+        {
+            Some(Name::UsedCode)
+        } else if name.strip_prefix(TEMP_PREFIX).is_some_and(random) {
+            Some(Name::Temporary)
+        } else if name
+            .strip_prefix(RUN_PREFIX)
+            .and_then(|n| n.split_once('-'))
+            .is_some_and(|(p, r)| pid(p) && random(r))
+        {
+            Some(Name::Run)
+        } else {
+            None
+        }
+    }
 }
 
 impl Cache {
@@ -219,6 +298,7 @@ impl Cache {
         // tempfile creates the file with mode 0600 from the start.
         let mut temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
+            .rand_bytes(RANDOM_LEN)
             .tempfile_in(&self.dir)
             .map_err(failed)?;
         temp.write_all(contents).map_err(failed)?;
@@ -245,81 +325,134 @@ impl Cache {
         }
         match sys::create_private_dir(&self.dir) {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                // Never follow or chmod what another user may have planted
-                // where the folder should be (a shared /tmp, say).
-                let meta = fs::symlink_metadata(&self.dir).map_err(failed)?;
-                let refuse = |why: &str| {
-                    Error::Cache(format!(
-                        "the cache folder {} {why}; set AWSMFA_CACHE_DIR to a folder of your own",
-                        self.dir.display()
-                    ))
-                };
-                if meta.file_type().is_symlink() {
-                    return Err(refuse("is a symbolic link, which awsmfa does not follow"));
-                }
-                if !meta.is_dir() {
-                    return Err(refuse("is not a folder"));
-                }
-                if !sys::is_ours(&meta) {
-                    return Err(refuse("belongs to another user"));
-                }
-                if sys::not_private(&meta).is_some() {
-                    sys::make_private(&self.dir).map_err(failed)?;
-                }
-                Ok(())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => self.check_dir().map(drop),
             Err(e) => Err(failed(e)),
         }
     }
 
-    /// Removes the private folders of `exec --server` runs that no longer
-    /// exist (a run killed with SIGKILL cannot remove its own).
-    pub fn sweep_dead_runs(&self) {
-        let Ok(dir) = fs::read_dir(&self.dir) else {
-            return;
+    /// The checks on the folder before anything in it is written, listed
+    /// (`status`) or removed (`clear`): those of `checked`, and a folder of
+    /// ours that others may enter is made private again. Whether there is
+    /// a folder.
+    pub fn check_dir(&self) -> Result<bool> {
+        let Some(meta) = self.checked()? else {
+            return Ok(false);
         };
-        for item in dir.flatten() {
-            let name = item.file_name();
-            let pid = name
-                .to_str()
-                .and_then(|n| n.strip_prefix(RUN_PREFIX))
-                .and_then(|rest| rest.split('-').next())
-                .and_then(|pid| pid.parse().ok());
-            if pid.is_some_and(sys::process_is_gone) {
-                let _ = fs::remove_dir_all(item.path());
+        if sys::not_private(&meta).is_some() {
+            sys::make_private(&self.dir).map_err(|e| {
+                Error::Cache(format!(
+                    "cannot make the cache folder {} private: {}",
+                    self.dir.display(),
+                    crate::io_reason(&e)
+                ))
+            })?;
+        }
+        Ok(true)
+    }
+
+    /// Never follow or trust what another user may have planted where the
+    /// folder should be (a shared /tmp, say): the folder's metadata if it is
+    /// a folder of ours, `None` if there is none.
+    fn checked(&self) -> Result<Option<fs::Metadata>> {
+        let meta = match fs::symlink_metadata(&self.dir) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(Error::Cache(format!(
+                    "cannot use the cache folder {}: {}",
+                    self.dir.display(),
+                    crate::io_reason(&e)
+                )));
+            }
+        };
+        let refuse = |why: &str| {
+            Error::Cache(format!(
+                "the cache folder {} {why}; set AWSMFA_CACHE_DIR to a folder of your own",
+                self.dir.display()
+            ))
+        };
+        if meta.file_type().is_symlink() {
+            return Err(refuse("is a symbolic link, which awsmfa does not follow"));
+        }
+        if !meta.is_dir() {
+            return Err(refuse("is not a folder"));
+        }
+        if !sys::is_ours(&meta) {
+            return Err(refuse("belongs to another user"));
+        }
+        Ok(Some(meta))
+    }
+
+    /// The names in the folder that awsmfa made, of the kind `wanted`:
+    /// nothing at all in a folder that fails `checked`. (Its mode is left
+    /// to `check_dir`: `doctor` reports it as it is.)
+    fn names(&self, wanted: Name) -> Vec<fs::DirEntry> {
+        if !matches!(self.checked(), Ok(Some(_))) {
+            return Vec::new();
+        }
+        let Ok(dir) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        dir.flatten()
+            .filter(|item| Name::of(&item.file_name()) == Some(wanted))
+            .collect()
+    }
+
+    /// Removes the private folders of runs that have ended (a run killed
+    /// with SIGKILL cannot remove its own): those whose lock file nobody
+    /// holds. A run's pid says nothing here: the run may live in another
+    /// pid namespace (a container) or on another host sharing the cache.
+    pub fn sweep_dead_runs(&self) {
+        let now = SystemTime::now();
+        for item in self.names(Name::Run) {
+            let Ok(meta) = item.metadata() else { continue };
+            if !meta.is_dir() || !sys::is_ours(&meta) {
+                continue;
+            }
+            let path = item.path();
+            let ended = match sys::open_unfollowed(&path.join(RUN_LOCK)) {
+                // The run locks the file before it is there under this name
+                // (`run_dir`), and a folder is never used again: once free,
+                // it stays free.
+                Ok(lock) => lock.try_lock_shared().is_ok(),
+                // Killed before it locked, or from before run locks: judged
+                // by its age and, as then, its pid.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let old = meta
+                        .modified()
+                        .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP);
+                    old && run_pid(&item.file_name()).is_some_and(sys::process_is_gone)
+                }
+                Err(_) => false,
+            };
+            if ended {
+                let _ = fs::remove_dir_all(path);
             }
         }
     }
 
-    /// A private folder for one run's files (`exec --server`), removed when
-    /// dropped.
-    pub fn run_dir(&self) -> Result<tempfile::TempDir> {
+    /// A private folder for one run's files, removed when dropped, with
+    /// its lock held (see `RunDir`).
+    pub fn run_dir(&self) -> Result<RunDir> {
         self.create_dir()?;
-        sys::private_temp_dir(&self.dir, &format!("{RUN_PREFIX}{}-", std::process::id())).map_err(
-            |e| {
+        let dir = sys::private_temp_dir(&self.dir, &format!("{RUN_PREFIX}{}-", std::process::id()))
+            .map_err(|e| {
                 Error::Cache(format!(
                     "cannot create a folder in {}: {}",
                     self.dir.display(),
                     crate::io_reason(&e)
                 ))
-            },
-        )
+            })?;
+        Ok(RunDir {
+            _lock: lock_run(dir.path()),
+            dir,
+        })
     }
 
     /// Removes temporary files that killed runs left behind.
     fn remove_stale_temporaries(&self) {
-        let Ok(dir) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        let now = SystemTime::now();
-        for item in dir.flatten() {
-            let stale = item.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
-                && item
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP);
-            if stale {
+        for item in self.names(Name::Temporary) {
+            if is_stale_temporary(&item) {
                 let _ = fs::remove_file(item.path());
             }
         }
@@ -359,29 +492,35 @@ impl Cache {
     pub fn lock(&self, key: &SessionKey, profile: &str) -> Result<Lock> {
         self.create_dir()?;
         let path = self.dir.join(format!("{}{LOCK_SUFFIX}", key.id));
-        let file = match open_lock_file(&path) {
-            Ok(file) => file,
-            Err(why) => {
-                // Something else stands where the lock file should be: it is
-                // ours to replace (the folder is private), once.
-                crate::say!(
-                    "awsmfa: warning: ignoring lock file {}: {why}; replacing it",
-                    path.display()
-                );
-                let _ = fs::remove_file(&path);
-                match open_lock_file(&path) {
-                    Ok(file) => file,
-                    // A folder, say: run unlocked rather than not at all.
-                    Err(why) => {
-                        crate::say!(
-                            "awsmfa: warning: cannot use lock file {}: {why}; going on without it",
-                            path.display()
-                        );
-                        return Ok(Lock { _lock: None });
-                    }
-                }
+        let started = std::time::Instant::now();
+        let mut said = false;
+        // `clear` removes a lock file only while holding it; a run that
+        // opened it just before then gets a lock on a file no longer there,
+        // while the next run locks a new one: only the file at the name
+        // counts. Bounded: a third miss in a row goes on with what it has.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let Some(file) = open_lock(&path) else {
+                return Ok(Lock { _lock: None });
+            };
+            let file = self.wait_for(file, &path, profile, started, &mut said)?;
+            if attempts == 3 || sys::is_same_file(&file, &path) {
+                return Ok(Lock { _lock: Some(file) });
             }
-        };
+        }
+    }
+
+    /// Locks `file`, waiting (up to the bound counted from `started`) while
+    /// another run holds it; says once, after `QUIET_WAIT`, what it waits for.
+    fn wait_for(
+        &self,
+        file: File,
+        path: &Path,
+        profile: &str,
+        started: std::time::Instant,
+        said: &mut bool,
+    ) -> Result<File> {
         let cannot = |e: std::io::Error| {
             Error::Cache(format!(
                 "cannot lock {}: {}",
@@ -390,7 +529,7 @@ impl Cache {
             ))
         };
         match file.try_lock() {
-            Ok(()) => return Ok(Lock { _lock: Some(file) }),
+            Ok(()) => return Ok(file),
             Err(TryLockError::WouldBlock) => {}
             Err(TryLockError::Error(e)) => return Err(cannot(e)),
         }
@@ -400,15 +539,19 @@ impl Cache {
         std::thread::spawn(move || {
             let _ = sender.send(file.lock().map(|()| file));
         });
-        let mut result = receiver.recv_timeout(QUIET_WAIT.min(self.lock_wait));
-        if matches!(result, Err(mpsc::RecvTimeoutError::Timeout)) {
+        let left = |until: Duration| until.saturating_sub(started.elapsed());
+        let mut result = receiver.recv_timeout(left(QUIET_WAIT.min(self.lock_wait)));
+        if matches!(result, Err(mpsc::RecvTimeoutError::Timeout)) && !*said {
+            *said = true;
             crate::say!(
                 "awsmfa: waiting for another awsmfa run to get a session for profile '{profile}'"
             );
-            result = receiver.recv_timeout(self.lock_wait.saturating_sub(QUIET_WAIT));
+        }
+        if matches!(result, Err(mpsc::RecvTimeoutError::Timeout)) {
+            result = receiver.recv_timeout(left(self.lock_wait));
         }
         match result {
-            Ok(Ok(file)) => Ok(Lock { _lock: Some(file) }),
+            Ok(Ok(file)) => Ok(file),
             Ok(Err(e)) => Err(cannot(e)),
             Err(_) => Err(Error::Cache(format!(
                 "gave up after {} s waiting for another awsmfa run to get a session for profile '{profile}'",
@@ -437,20 +580,20 @@ impl Cache {
 
     fn used_code_path(&self, serial: &str) -> PathBuf {
         let digest = Sha256::digest(format!("awsmfa-device:{serial}").as_bytes());
-        self.dir
-            .join(format!("{USED_CODE_PREFIX}{}.used", hex(&digest[..16])))
+        self.dir.join(format!(
+            "{USED_CODE_PREFIX}{}{USED_CODE_SUFFIX}",
+            hex(&digest[..ID_LEN / 2])
+        ))
     }
 
-    /// Every entry file with what could be read of it, for `status` and `clear`.
+    /// Every entry file with what could be read of it, for `status` and
+    /// `clear` (none when the folder fails `checked`).
     pub fn entries(&self) -> Vec<(PathBuf, Result<Entry, String>)> {
-        let Ok(dir) = fs::read_dir(&self.dir) else {
-            return Vec::new();
-        };
-        let mut entries: Vec<_> = dir
-            .flatten()
-            .map(|item| item.path())
-            .filter(|path| is_entry_name(path))
-            .map(|path| {
+        let mut entries: Vec<_> = self
+            .names(Name::Entry)
+            .into_iter()
+            .map(|item| {
+                let path = item.path();
                 let entry = read_entry(&path).and_then(|e| e.ok_or_else(|| "vanished".into()));
                 (path, entry)
             })
@@ -462,45 +605,28 @@ impl Cache {
     /// What killed runs left behind: temporary files older than a minute,
     /// and lock files with no entry beside them (both harmless).
     pub fn leftovers(&self) -> (usize, usize) {
-        let Ok(dir) = fs::read_dir(&self.dir) else {
-            return (0, 0);
-        };
-        let now = SystemTime::now();
-        let (mut temps, mut locks) = (0, 0);
-        for item in dir.flatten() {
-            let path = item.path();
-            let name = item.file_name().to_string_lossy().into_owned();
-            if name.starts_with(TEMP_PREFIX)
-                && item
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP)
-            {
-                temps += 1;
-            } else if name.ends_with(LOCK_SUFFIX)
-                && !path.with_extension(&ENTRY_SUFFIX[1..]).exists()
-            {
-                locks += 1;
-            }
-        }
-        (temps, locks)
+        let temps = self.names(Name::Temporary);
+        let temps = temps.iter().filter(|item| is_stale_temporary(item));
+        (temps.count(), self.orphan_locks().len())
     }
 
-    /// Removes lock files that have no entry beside them.
+    fn orphan_locks(&self) -> Vec<PathBuf> {
+        self.names(Name::Lock)
+            .into_iter()
+            .map(|item| item.path())
+            .filter(|path| !path.with_extension(&ENTRY_SUFFIX[1..]).exists())
+            .collect()
+    }
+
+    /// Removes lock files that have no entry beside them and no holder (a
+    /// cold run holds one before its entry is there).
     pub fn remove_orphan_locks(&self) {
-        let Ok(dir) = fs::read_dir(&self.dir) else {
-            return;
-        };
-        for item in dir.flatten() {
-            let path = item.path();
-            let is_lock = path.to_str().is_some_and(|p| p.ends_with(LOCK_SUFFIX));
-            if is_lock && !path.with_extension(&ENTRY_SUFFIX[1..]).exists() {
-                let _ = fs::remove_file(path);
-            }
+        for path in self.orphan_locks() {
+            remove_lock_file(&path);
         }
     }
 
-    /// Removes an entry and its lock file.
+    /// Removes an entry and its lock file (unless a run holds it).
     pub fn remove(&self, entry_path: &Path) -> Result<()> {
         fs::remove_file(entry_path).map_err(|e| {
             Error::Cache(format!(
@@ -509,15 +635,59 @@ impl Cache {
                 crate::io_reason(&e)
             ))
         })?;
-        let _ = fs::remove_file(entry_path.with_extension(&LOCK_SUFFIX[1..]));
+        remove_lock_file(&entry_path.with_extension(&LOCK_SUFFIX[1..]));
         Ok(())
     }
 }
 
-fn is_entry_name(path: &Path) -> bool {
-    path.file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n.ends_with(ENTRY_SUFFIX) && !n.starts_with('.'))
+/// Removes a lock file while holding it, so never one a run holds; a run
+/// that was about to lock it finds it gone and locks the new one
+/// (`Cache::lock`).
+fn remove_lock_file(path: &Path) {
+    // Opened for writing, as `lock` opens it: NFS takes an exclusive lock
+    // only on such a file.
+    let Ok(file) = sys::open_lock_file(path) else {
+        return;
+    };
+    let ours = file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && sys::is_ours(&m));
+    if ours && file.try_lock().is_ok() {
+        let _ = fs::remove_file(path);
+    }
+}
+
+/// A temporary file of ours older than `STALE_TEMP`: a killed run's.
+fn is_stale_temporary(item: &fs::DirEntry) -> bool {
+    let now = SystemTime::now();
+    item.metadata().is_ok_and(|m| {
+        m.is_file()
+            && sys::is_ours(&m)
+            && m.modified()
+                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP)
+    })
+}
+
+/// The pid in a run folder's name (`.run-PID-…`).
+fn run_pid(name: &std::ffi::OsStr) -> Option<u32> {
+    name.to_str()?
+        .strip_prefix(RUN_PREFIX)?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Locks a new run folder's lock file for the run's life. It is locked
+/// under another name, then renamed, so a sweep never finds it unlocked
+/// while the run lives. `None` when that cannot be done (a file system
+/// without locks): the run goes on, its folder judged as before run locks.
+fn lock_run(dir: &Path) -> Option<File> {
+    let new = dir.join(format!("{RUN_LOCK}.new"));
+    let file = sys::open_lock_file(&new).ok()?;
+    file.try_lock().ok()?;
+    sys::replace_file(&new, &dir.join(RUN_LOCK)).ok()?;
+    Some(file)
 }
 
 /// Reads a cache entry: `Ok(None)` when there is none, `Err` with the reason
@@ -571,6 +741,33 @@ fn read_private(path: &Path, max: u64) -> Result<Option<Vec<u8>>, String> {
     file.read_to_end(&mut bytes)
         .map_err(|e| crate::io_reason(&e))?;
     Ok(Some(bytes))
+}
+
+/// Opens (creating it) the lock file for a key; anything else standing
+/// there is replaced, once. `None` when even that fails (a folder, say): the
+/// run goes on unlocked rather than not at all.
+fn open_lock(path: &Path) -> Option<File> {
+    match open_lock_file(path) {
+        Ok(file) => Some(file),
+        Err(why) => {
+            // It is ours to replace: the folder is private.
+            crate::say!(
+                "awsmfa: warning: ignoring lock file {}: {why}; replacing it",
+                path.display()
+            );
+            let _ = fs::remove_file(path);
+            match open_lock_file(path) {
+                Ok(file) => Some(file),
+                Err(why) => {
+                    crate::say!(
+                        "awsmfa: warning: cannot use lock file {}: {why}; going on without it",
+                        path.display()
+                    );
+                    None
+                }
+            }
+        }
+    }
 }
 
 /// Opens (creating it) the lock file: a regular file of ours, opened
@@ -676,6 +873,79 @@ mod tests {
                 Err(_) => prop_assert!(!right, "refused a right entry: {json}"),
             }
         }
+    }
+
+    #[test]
+    fn only_the_names_awsmfa_makes_are_its_own() {
+        let key = SessionKey::new(Kind::Session, &["k"]);
+        let named = |name: &str| Name::of(std::ffi::OsStr::new(name));
+        assert_eq!(named(&format!("{}.json", key.id())), Some(Name::Entry));
+        assert_eq!(named(&format!("{}.lock", key.id())), Some(Name::Lock));
+        let cache = Cache {
+            dir: PathBuf::from("c"),
+            lock_wait: crate::settings::DEFAULT_LOCK_TIMEOUT,
+        };
+        let used = cache.used_code_path("arn:aws:iam::1:mfa/a");
+        assert_eq!(Name::of(used.file_name().unwrap()), Some(Name::UsedCode));
+        assert_eq!(named(".tmp-aB3xY9"), Some(Name::Temporary));
+        assert_eq!(named(".run-4242-aB3xY9"), Some(Name::Run));
+        for theirs in [
+            "package.json",
+            "Cargo.lock",
+            "yarn.lock",
+            "composer.lock",
+            "0123456789abcdef.json",
+            "0123456789ABCDEF0123456789ABCDEF.json",
+            "0123456789abcdef0123456789abcdef0.json",
+            ".0123456789abcdef0123456789abcde.json",
+            "mfa-notes.used",
+            ".tmp-",
+            ".tmp-my notes",
+            ".tmp-a/b",
+            ".run-notes",
+            ".run--aB3xY9",
+            ".run-42-",
+            "config",
+        ] {
+            assert_eq!(named(theirs), None, "{theirs}");
+        }
+    }
+
+    /// A run that opened the lock file just before `clear` removed it ends
+    /// up holding a file no longer there: it must lock the one at the name.
+    #[test]
+    fn a_lock_on_a_removed_lock_file_is_taken_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = std::sync::Arc::new(Cache {
+            dir: dir.path().join("c"),
+            lock_wait: Duration::from_secs(10),
+        });
+        let key = SessionKey::new(Kind::Session, &["k"]);
+        let path = cache.dir.join(format!("{}{LOCK_SUFFIX}", key.id()));
+        let first = cache.lock(&key, "p").unwrap();
+        let (sender, receiver) = mpsc::channel();
+        let waiter = {
+            let cache = cache.clone();
+            std::thread::spawn(move || {
+                let key = SessionKey::new(Kind::Session, &["k"]);
+                let lock = cache.lock(&key, "p");
+                let _ = sender.send(());
+                lock.map(drop)
+            })
+        };
+        // The waiter has opened the old file and waits on it.
+        std::thread::sleep(Duration::from_millis(200));
+        fs::remove_file(&path).unwrap();
+        let newer = open_lock_file(&path).unwrap();
+        newer.lock().unwrap();
+        drop(first);
+        assert!(
+            receiver.recv_timeout(Duration::from_millis(500)).is_err(),
+            "locked a file that is no longer there"
+        );
+        drop(newer);
+        receiver.recv_timeout(Duration::from_secs(5)).unwrap();
+        waiter.join().unwrap().unwrap();
     }
 
     #[test]

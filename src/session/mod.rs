@@ -291,11 +291,18 @@ impl Run<'_> {
         let left = entry.credentials.seconds_left(now);
         if !usable(&entry.credentials, Some(duration), asked, now) {
             let min_ttl = min_ttl(asked, Some(duration));
+            let why = if left <= 0 {
+                "has expired".to_owned()
+            } else {
+                format!(
+                    "has {} left, less than the minimum {}",
+                    crate::human_seconds(left),
+                    crate::human_seconds(min_ttl as i64)
+                )
+            };
             self.because(format!(
-                "the cached {} of profile '{profile}' has {} left, less than the minimum {}",
-                kind.describe(),
-                crate::human_seconds(left),
-                crate::human_seconds(min_ttl as i64)
+                "the cached {} of profile '{profile}' {why}",
+                kind.describe()
             ));
             return None;
         }

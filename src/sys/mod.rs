@@ -16,10 +16,10 @@
 //! - `Terminal`, `restore_terminal`, `ctrl_c_only_cancels`: the prompt;
 //! - `open_unfollowed`, `open_without_waiting`, `open_lock_file`,
 //!   `create_private_file`, `create_private_dir`, `private_temp_dir`,
-//!   `replace_file`, `is_ours`, `not_private`, `shared`, `mode_of`,
-//!   `make_private`: files only the user can read;
+//!   `replace_file`, `is_same_file`, `is_ours`, `not_private`, `shared`,
+//!   `mode_of`, `make_private`: files only the user can read;
 //! - `raise_open_files_limit`, `no_file_size_signal`: limits;
-//! - `process_is_gone`: whether a run that left files behind still lives;
+//! - `process_is_gone`: whether a run that left a folder without a lock still lives;
 //! - `local_offset`: the local time zone at an instant, for `words`.
 
 #[cfg(unix)]

@@ -208,7 +208,8 @@ fn an_entry_owned_by_someone_else_is_replaced() {
 fn leftover_temporary_files_are_never_read_and_are_cleaned_up() {
     let world = World::new();
     std::fs::create_dir_all(world.cache_dir()).unwrap();
-    let stray = world.cache_dir().join(".tmp-left-by-a-killed-run");
+    // Named as awsmfa names its temporaries: nothing else is removed.
+    let stray = world.cache_dir().join(".tmp-Kil1ed");
     std::fs::write(&stray, "{ half").unwrap();
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
     std::fs::File::options()

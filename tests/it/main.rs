@@ -18,6 +18,7 @@ mod doctor;
 mod exec;
 mod first_minutes;
 mod hardening;
+mod hardening_cache;
 mod hardening_keys;
 mod keystore;
 mod login;

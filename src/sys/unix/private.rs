@@ -50,6 +50,15 @@ pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::rename(from, to)
 }
 
+/// Whether `path` still names the open `file` (it was not removed, or
+/// replaced by another file, since it was opened).
+pub fn is_same_file(file: &File, path: &Path) -> bool {
+    match (file.metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
 /// Whether this user owns what `meta` describes.
 pub fn is_ours(meta: &Metadata) -> bool {
     meta.uid() == nix::unistd::geteuid().as_raw()

@@ -63,6 +63,36 @@ pub fn replace_file(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
+/// Whether `path` still names the open `file` (it was not removed, or
+/// replaced by another file, since it was opened): the same volume and
+/// file index.
+pub fn is_same_file(file: &File, path: &Path) -> bool {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Storage::FileSystem::{
+        BY_HANDLE_FILE_INFORMATION, GetFileInformationByHandle,
+    };
+    fn id(file: &File) -> Option<(u32, u32, u32)> {
+        let mut info = BY_HANDLE_FILE_INFORMATION::default();
+        // SAFETY: the handle stays open while `file` is borrowed, and
+        // `info` is a valid out pointer.
+        let known = unsafe { GetFileInformationByHandle(file.as_raw_handle(), &mut info) } != 0;
+        known.then_some((
+            info.dwVolumeSerialNumber,
+            info.nFileIndexHigh,
+            info.nFileIndexLow,
+        ))
+    }
+    // Opened for its attributes only, as itself if it is a link.
+    let Ok(named) = OpenOptions::new()
+        .access_mode(0)
+        .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
+        .open(path)
+    else {
+        return false;
+    };
+    id(file).is_some_and(|open| id(&named) == Some(open))
+}
+
 /// Whether this user owns the file: the ACLs of the user's own folders
 /// already keep others out, and owners are not compared here.
 pub fn is_ours(_meta: &Metadata) -> bool {
