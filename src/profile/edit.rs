@@ -20,7 +20,7 @@ pub fn edit_profile(
     changes: &[(&str, Option<&str>)],
 ) -> String {
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let lines: Vec<&str> = super::lines_with_endings(text).collect();
     // Per line: dropped, or replaced by a setting of `changes`.
     let mut dropped = vec![false; lines.len()];
     let mut last_of_key: Vec<Option<usize>> = vec![None; changes.len()];
@@ -124,7 +124,7 @@ pub fn values_of(text: &str, is_config: bool, profile: &str, keys: &[&str]) -> V
     let mut in_section = false;
     // The key of `keys` the last setting line set, for continuation lines.
     let mut last: Option<usize> = None;
-    for raw in text.lines() {
+    for raw in super::lines(text) {
         match classify(raw, is_config, in_section) {
             Line::Section(name) => {
                 current = name;

@@ -196,6 +196,30 @@ pub(crate) fn classify(raw: &str, is_config: bool, in_section: bool) -> Line<'_>
     }
 }
 
+/// The lines of `text` as botocore reads them (Python's universal newlines):
+/// each ends at `\r\n`, `\n` or a lone `\r`, and keeps its ending.
+pub(crate) fn lines_with_endings(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = match rest.find(['\n', '\r']) {
+            None => rest.len(),
+            Some(at) if rest[at..].starts_with("\r\n") => at + 2,
+            Some(at) => at + 1,
+        };
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
+}
+
+/// `lines_with_endings`, without the endings.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    lines_with_endings(text).map(|line| line.trim_end_matches(['\n', '\r']))
+}
+
 /// Parses one file into its profiles. Sections that are not profiles
 /// (`[sso-session x]`, `[services x]`) are read and dropped.
 fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Keys>> {
@@ -205,7 +229,7 @@ fn parse(text: &str, is_config: bool, path: &Path) -> Result<HashMap<String, Key
     let mut section: Option<String> = None;
     let mut in_section = false;
     let mut last_key = String::new();
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in lines(text).enumerate() {
         let error =
             |what: &str| Error::config(format!("{} line {}: {what}", path.display(), index + 1));
         let keys = section.as_deref().and_then(|name| profiles.get_mut(name));

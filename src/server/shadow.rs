@@ -189,7 +189,7 @@ fn child_copy(text: &str, is_config: bool, served: &BTreeMap<String, String>) ->
     let (mut in_section, mut stripping) = (false, false);
     let mut dropping = false;
     let mut changed = false;
-    for line in text.split_inclusive('\n') {
+    for line in crate::profile::lines_with_endings(text) {
         let raw = line.trim_end_matches(['\n', '\r']);
         match classify(raw, is_config, in_section) {
             // A continuation of a dropped setting goes with it.
@@ -205,7 +205,8 @@ fn child_copy(text: &str, is_config: bool, served: &BTreeMap<String, String>) ->
                 let defaults = raw.trim().strip_prefix("[DEFAULT]").is_some();
                 stripping = profile.as_deref() == Some("default") || process.is_some() || defaults;
                 if let Some((name, command)) = process.filter(|_| is_config) {
-                    let ending = if line.ends_with("\r\n") { "\r\n" } else { "\n" };
+                    let ending = &line[raw.len()..];
+                    let ending = if ending.is_empty() { "\n" } else { ending };
                     out.push_str(raw);
                     out.push_str(ending);
                     out.push_str(&format!("credential_process = {command}{ending}"));
@@ -349,6 +350,17 @@ mod tests {
             Some(
                 "[default]\r\nregion = eu-west-1\r\n# kept\n[alice]\naws_access_key_id = AKIAALICE\n"
             )
+        );
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_as_botocore_reads_them() {
+        // botocore splits on \r alone: these are [default]'s keys, and go.
+        let text = "[default]\rregion = eu-west-1\raws_access_key_id = AKIA\raws_secret_access_key = s\r\
+            [alice]\raws_access_key_id = AKIAALICE\r";
+        assert_eq!(
+            without_default_credentials(text, false).as_deref(),
+            Some("[default]\rregion = eu-west-1\r[alice]\raws_access_key_id = AKIAALICE\r")
         );
     }
 

@@ -115,6 +115,18 @@ const CASES: &[Case] = &[
         differs: None,
     },
     Case {
+        name: "lone carriage returns as line ends",
+        config: "[profile a]\rregion = eu-west-1\rmfa_serial = arn:aws:iam::123456789012:mfa/a\r",
+        credentials: "[default]\raws_access_key_id = AKIAD\raws_secret_access_key = s\r[a]\raws_access_key_id = AKIAA\r",
+        differs: None,
+    },
+    Case {
+        name: "line ends of every kind in one file",
+        config: "[profile a]\r\nregion = eu-west-1\rmfa_serial = arn:aws:iam::123456789012:mfa/a\n[default]\rregion = us-east-2",
+        credentials: "[default]\naws_access_key_id = AKIAD\r",
+        differs: None,
+    },
+    Case {
         name: "sub-sections and continuation lines",
         config: "[profile a]\ns3 =\n    max_concurrent_requests = 20\n    region = not-this\nregion = eu-west-1\n",
         credentials: "",
