@@ -164,7 +164,9 @@ impl Source {
             }
             Source::Ykman => {
                 let mut command = std::process::Command::new("ykman");
-                command.args(["oath", "accounts", "code", "--single", serial]);
+                // `--`: a serial is never an option (`--log-file=…` is a
+                // well-formed hardware token serial).
+                command.args(["oath", "accounts", "code", "--single", "--", serial]);
                 let what = format!("ykman (the YubiKey's OATH account {serial})");
                 let text = run_for_line(command, &what, asking.timeout, true)?;
                 MfaCode::parse(&text, &what)
@@ -276,10 +278,7 @@ fn dialog(prompt: Prompt, asking: &Asking<'_>, note: Option<String>) -> Result<S
         Prompt::Zenity => {
             let mut command = std::process::Command::new("zenity");
             // zenity reads its text as Pango markup.
-            let markup = text
-                .replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;");
+            let markup = escape_markup(&text);
             command.args([
                 "--entry",
                 "--hide-text",
@@ -292,7 +291,11 @@ fn dialog(prompt: Prompt, asking: &Asking<'_>, note: Option<String>) -> Result<S
         }
         Prompt::Kdialog => {
             let mut command = std::process::Command::new("kdialog");
-            command.args(["--title", "awsmfa", "--password", &text]);
+            // Qt takes text that looks like HTML as rich text: given as rich
+            // text from the start, with every character escaped, a profile
+            // name shows as it is written and can hold no link.
+            let rich = format!("<qt>{}</qt>", escape_markup(&text).replace('\n', "<br>"));
+            command.args(["--title", "awsmfa", "--password", &rich]);
             command
         }
         Prompt::Osascript => {
@@ -322,6 +325,14 @@ fn dialog(prompt: Prompt, asking: &Asking<'_>, note: Option<String>) -> Result<S
     command.stderr(Stdio::null());
     let what = prompt.program();
     run_for_line(command, what, asking.timeout, false)
+}
+
+/// `text` with the characters markup (Pango's, Qt's rich text) would read.
+fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Runs a program that prints a code (`mfa_process`, ykman, a dialog) and

@@ -199,8 +199,59 @@ fn ykman_reads_the_yubikeys_code_for_the_device() {
     world.run_command(command).ok();
     assert_eq!(
         std::fs::read_to_string(bin.join("args")).unwrap().trim(),
-        format!("oath accounts code --single {ALICE_SERIAL}")
+        format!("oath accounts code --single -- {ALICE_SERIAL}")
     );
+    assert_eq!(world.sts.codes(), [typed]);
+
+    // A serial shaped like an option stays the account to look up.
+    let world = World::new();
+    world.write_config(
+        "[profile alice]\nmfa_serial = --log-file=/tmp/awsmfa-ykman-log\nregion = eu-west-1\nmfa_prompt = ykman\n",
+    );
+    let typed = code();
+    executable(
+        &bin.join("ykman"),
+        &format!("#!/bin/sh\necho \"$@\" > \"$(dirname \"$0\")/args\"\necho '{typed}'\n"),
+    );
+    let mut command = world.command(&["credential-process"]);
+    command.env("PATH", format!("{}:{}", bin.display(), test_path()));
+    // (The stand-in knows no such device and refuses the code.)
+    world.run_command(command);
+    assert_eq!(
+        std::fs::read_to_string(bin.join("args")).unwrap().trim(),
+        "oath accounts code --single -- --log-file=/tmp/awsmfa-ykman-log"
+    );
+}
+
+/// kdialog reads its text as rich text: a profile name with markup in it
+/// reaches it escaped, inside rich text, never as a link.
+#[test]
+fn kdialog_gets_the_profile_name_escaped() {
+    let world = World::new();
+    let name = "a<a href=\"https://example.com\">b</a>";
+    world.write_config(&format!(
+        "[profile {name}]\nmfa_serial = {ALICE_SERIAL}\nregion = eu-west-1\nmfa_prompt = kdialog\n"
+    ));
+    world.write_credentials(&format!(
+        "[{name}]\naws_access_key_id = {ALICE_KEY}\naws_secret_access_key = {ALICE_SECRET}\n"
+    ));
+    let bin = world.home().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let typed = code();
+    executable(
+        &bin.join("kdialog"),
+        &format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > \"$(dirname \"$0\")/args\"\necho '{typed}'\n"),
+    );
+    let mut command = world.command(&["credential-process", "--profile", name]);
+    command.env("PATH", format!("{}:{}", bin.display(), test_path()));
+    world.run_command(command).ok();
+    let args = std::fs::read_to_string(bin.join("args")).unwrap();
+    assert!(
+        args.contains("\n<qt>")
+            && args.contains("MFA code for profile 'a&lt;a href=&quot;https://example.com&quot;&gt;b&lt;/a&gt;'<br>"),
+        "{args}"
+    );
+    assert!(!args.contains("<a href"), "{args}");
     assert_eq!(world.sts.codes(), [typed]);
 }
 
