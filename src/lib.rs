@@ -83,6 +83,23 @@ pub fn one_line(text: &str, max: usize) -> String {
     }
 }
 
+/// An error's text as one line the terminal shows as it is: every control
+/// or format character a value brought in (a line break that would forge a
+/// second `awsmfa:` line, an escape sequence, a bidirectional override) is
+/// written as its escape (`\n`, `\u{1b}`), so the value is still seen.
+pub fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() || is_format_control(c)) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| match c.is_control() || is_format_control(c) {
+            true => c.escape_default().to_string(),
+            false => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// Characters that change how text around them is shown without being
 /// seen: bidirectional overrides and isolates (U+202E turns the rest of a
 /// line around), marks, and zero-width joiners.

@@ -415,10 +415,16 @@ impl Settings {
             verbose: flags.verbose,
             config_file,
             credentials_file,
-            cache_dir: set("AWSMFA_CACHE_DIR").map(PathBuf::from).or_else(|| {
-                let platform = crate::sys::CACHE_HOME.and_then(set)?;
-                Some(PathBuf::from(platform).join("awsmfa"))
-            }),
+            // `~/` as in the file variables (a quoted '~/x' reaches us as is).
+            cache_dir: set("AWSMFA_CACHE_DIR")
+                .map(|dir| match (dir.strip_prefix("~/"), &home) {
+                    (Some(rest), Some(home)) => home.join(rest),
+                    _ => PathBuf::from(dir),
+                })
+                .or_else(|| {
+                    let platform = crate::sys::CACHE_HOME.and_then(set)?;
+                    Some(PathBuf::from(platform).join("awsmfa"))
+                }),
             lock_timeout,
             process_timeout,
             rotate_wait,
@@ -561,8 +567,10 @@ mod tests {
             ("AWSMFA_MIN_TTL", "5m"),
             ("AWS_CONFIG_FILE", "~/cfg"),
             ("AWSMFA_TOKEN_CODE", "222 222"),
+            ("AWSMFA_CACHE_DIR", "~/cache/awsmfa"),
         ];
         let s = resolve(&Flags::default(), &vars).unwrap();
+        assert_eq!(s.cache_dir, Some(PathBuf::from("/h/cache/awsmfa")));
         assert_eq!(s.profile, "b");
         assert_eq!(s.region.as_deref(), Some("eu-west-1"));
         assert_eq!(s.duration, Some(3600));

@@ -31,9 +31,9 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Reported) => ExitCode::FAILURE,
         Err(error) => {
-            crate::say!("awsmfa: {error}");
+            crate::say!("awsmfa: {}", crate::escaped(&error.to_string()));
             if let Some(hint) = error.hint() {
-                crate::say!("hint: {hint}");
+                crate::say!("hint: {}", crate::escaped(hint));
             }
             ExitCode::from(if is_exec {
                 error.exec_status()
@@ -97,7 +97,7 @@ fn parse_args() -> Cli {
         std::process::exit(status)
     }
     if let Some(message) = bad_value(&error) {
-        crate::say!("awsmfa: {message}");
+        crate::say!("awsmfa: {}", crate::escaped(&message));
         std::process::exit(2)
     }
     let text = error.render().to_string();
@@ -166,8 +166,8 @@ fn parse_args() -> Cli {
             None => "see 'awsmfa --help'".to_owned(),
         },
     };
-    crate::say!("awsmfa: {message}");
-    crate::say!("hint: {hint}");
+    crate::say!("awsmfa: {}", crate::escaped(&message));
+    crate::say!("hint: {}", crate::escaped(&hint));
     std::process::exit(2)
 }
 

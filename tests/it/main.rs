@@ -19,6 +19,7 @@ mod exec;
 mod first_minutes;
 mod hardening;
 mod hardening_cache;
+mod hardening_input;
 mod hardening_keys;
 mod keystore;
 mod login;
