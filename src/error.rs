@@ -40,6 +40,10 @@ pub enum Error {
     /// STS could not be reached or answered with an error.
     #[error("{0}")]
     Sts(String),
+    /// STS does not know the long-term access key (InvalidClientTokenId):
+    /// it was deleted or rotated away. Trying again cannot help.
+    #[error("{0}")]
+    UnknownKey(String),
     /// The cache folder or one of its files.
     #[error("{0}")]
     Cache(String),

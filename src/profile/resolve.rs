@@ -20,6 +20,7 @@ const DEFAULT_SESSION_DURATION: u64 = 43_200;
 pub const MAX_CHAIN: usize = 64;
 
 /// What the user asked for, from the flags and the environment.
+#[derive(Clone)]
 pub struct Request {
     pub profile: String,
     pub region: Option<String>,

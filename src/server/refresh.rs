@@ -49,6 +49,8 @@ enum NoCode {
     NoSource,
     /// The person at the terminal declined: asked again later.
     Declined,
+    /// STS no longer knows the long-term key: no code can help.
+    UnknownKey,
 }
 
 impl Refresher {
@@ -112,6 +114,10 @@ impl Refresher {
                 }
                 Err(Error::NoCodeSource) => NoCode::NoSource,
                 Err(Error::PromptCancelled) => NoCode::Declined,
+                Err(Error::UnknownKey(why)) => {
+                    crate::say!("awsmfa: {why}");
+                    NoCode::UnknownKey
+                }
                 Err(e) => {
                     let failure = e.to_string();
                     if failure != last_failure {
@@ -173,6 +179,13 @@ impl Refresher {
     /// be asked for at the terminal, is asked for here; `mfa_process`, a
     /// dialog or ykman (`mfa_prompt`) are asked as any run asks them.
     fn attempt(&mut self) -> Result<Credentials> {
+        // The keys as they are now: a rotate elsewhere may have replaced
+        // them since this run read the files.
+        if let Err(e) = self.setup.reread()
+            && self.setup.options.verbose
+        {
+            crate::say!("awsmfa: the AWS files cannot be read again ({e}); keeping what was read");
+        }
         let prompt = self.setup.options.prompt.or(self.setup.plan.mfa.prompt);
         let at_terminal = matches!(prompt, None | Some(crate::mfa::Prompt::Terminal));
         if self.setup.plan.mfa.process.is_some() || !at_terminal || !self.needs_code() {
@@ -371,6 +384,7 @@ fn reason(why: NoCode) -> &'static str {
     match why {
         NoCode::NoSource => "there is no terminal or mfa_process to ask for a new code",
         NoCode::Declined => "no new code was given",
+        NoCode::UnknownKey => "STS no longer knows the long-term access key in the files",
     }
 }
 

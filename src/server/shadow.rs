@@ -46,18 +46,18 @@ impl ChildFiles {
     pub fn prepare(files: &Files, cache: &Cache) -> Result<ChildFiles> {
         // What runs killed before they could clean up left behind.
         cache.sweep_dead_runs();
-        let awsmfa = awsmfa_program();
-        let served: BTreeMap<String, String> = served_profiles(files)
-            .into_iter()
-            .map(|name| {
-                let line = format!(
-                    "{} credential-process --profile {}",
-                    quote(&awsmfa),
-                    quote(&name)
-                );
-                (name, line)
-            })
-            .collect();
+        // An install path no SDK can be given safely serves no profile:
+        // they stay as they were.
+        let served: BTreeMap<String, String> = match awsmfa_program().filter(|p| safe_in_line(p)) {
+            None => BTreeMap::new(),
+            Some(awsmfa) => served_profiles(files)
+                .into_iter()
+                .map(|name| {
+                    let line = served_line(&awsmfa, &name);
+                    (name, line)
+                })
+                .collect(),
+        };
         let mut copies = Vec::new();
         for (path, var, is_config) in [
             (&files.config, ("AWS_CONFIG_FILE", "config"), true),
@@ -132,10 +132,10 @@ fn served_profiles(files: &Files) -> Vec<String> {
 /// The `awsmfa` the copies name: the front beside this program, which
 /// serves a cached session without starting the rest. On Windows, a path
 /// with spaces in its short form, where there is one.
-fn awsmfa_program() -> String {
+fn awsmfa_program() -> Option<String> {
     let name = format!("awsmfa{}", std::env::consts::EXE_SUFFIX);
     let Ok(exe) = std::env::current_exe() else {
-        return name;
+        return Some(name);
     };
     let front = exe.with_file_name(&name);
     let path = if front.is_file() { front } else { exe };
@@ -144,7 +144,29 @@ fn awsmfa_program() -> String {
         Some(short) if quote(&path.to_string_lossy()) != path.to_string_lossy() => short,
         _ => path,
     };
-    path.to_string_lossy().into_owned()
+    path.to_str().map(str::to_owned)
+}
+
+/// The `credential_process` line that serves `profile` through `awsmfa`:
+/// `--profile=NAME`, so that a name starting with `-` is still a name.
+fn served_line(awsmfa: &str, profile: &str) -> String {
+    format!(
+        "{} credential-process --profile={}",
+        quote(awsmfa),
+        quote(profile)
+    )
+}
+
+/// Whether `program` can stand in a `credential_process` line: no control
+/// character (a line break would write lines of its own into the copy), and
+/// no ` #` or ` ;`, where the SDKs that strip comments inside values (Go v2,
+/// Rust) would cut the line, quotes or not.
+fn safe_in_line(program: &str) -> bool {
+    !program.chars().any(char::is_control)
+        && !program
+            .as_bytes()
+            .windows(2)
+            .any(|pair| pair[0].is_ascii_whitespace() && matches!(pair[1], b'#' | b';'))
 }
 
 /// One word of a `credential_process` line, quoted when it must be: the
@@ -254,7 +276,7 @@ mod tests {
             .map(|n| {
                 (
                     n.to_string(),
-                    format!("awsmfa credential-process --profile {n}"),
+                    format!("awsmfa credential-process --profile={n}"),
                 )
             })
             .collect()
@@ -271,10 +293,10 @@ mod tests {
             Some(
                 "[default]\r\nmfa_serial = arn:aws:iam::1:mfa/a\r\n\
                  [profile admin] # the role\r\n\
-                 credential_process = awsmfa credential-process --profile admin\r\n\
+                 credential_process = awsmfa credential-process --profile=admin\r\n\
                  region = eu-west-1\r\n\
                  [profile sso]\nsso_session = corp\n[sso-session corp]\nsso_region = x\n\
-                 [profile bob]\ncredential_process = awsmfa credential-process --profile bob\n"
+                 [profile bob]\ncredential_process = awsmfa credential-process --profile=bob\n"
             )
         );
         // The credentials file gets no process: its keys go.
@@ -287,7 +309,7 @@ mod tests {
         // No config file at all: one with the served profiles.
         assert_eq!(
             child_copy("", true, &served(&["bob"])).as_deref(),
-            Some("[profile bob]\ncredential_process = awsmfa credential-process --profile bob\n")
+            Some("[profile bob]\ncredential_process = awsmfa credential-process --profile=bob\n")
         );
         assert_eq!(child_copy("", false, &served(&["bob"])), None);
     }
@@ -311,6 +333,39 @@ mod tests {
         let files = Files::load(&config, &credentials).unwrap();
         assert!(files.usable("my prof").is_ok());
         assert_eq!(served_profiles(&files), ["ok"]);
+    }
+
+    #[test]
+    fn a_served_profile_is_named_so_that_it_cannot_be_an_option() {
+        assert_eq!(
+            served_line("/usr/bin/awsmfa", "-x"),
+            "/usr/bin/awsmfa credential-process --profile=-x"
+        );
+        assert_eq!(
+            served_line("/home/a b/awsmfa", "--region"),
+            "'/home/a b/awsmfa' credential-process --profile=--region"
+        );
+    }
+
+    #[test]
+    fn an_install_path_that_cannot_stand_in_a_line_is_refused() {
+        for good in [
+            "/usr/bin/awsmfa",
+            "/home/a b/bin/awsmfa",
+            "/opt/x#y/awsmfa",
+            "C:\\Tools\\awsmfa.exe",
+        ] {
+            assert!(safe_in_line(good), "{good}");
+        }
+        for bad in [
+            "/tmp/x\n[default]\n/awsmfa",
+            "/a\rb/awsmfa",
+            "/my #1/awsmfa",
+            "/a ;b/awsmfa",
+            "/a\t#/awsmfa",
+        ] {
+            assert!(!safe_in_line(bad), "{bad:?}");
+        }
     }
 
     #[test]

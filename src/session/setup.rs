@@ -15,6 +15,8 @@ pub struct Setup {
     pub plan: Plan,
     pub cache: Cache,
     pub options: Options,
+    /// What the plan was resolved from, to resolve it again (`reread`).
+    request: Request,
 }
 
 impl Setup {
@@ -22,8 +24,9 @@ impl Setup {
     pub fn new(settings: &Settings) -> Result<Setup> {
         let files = Files::load(&settings.config_file, &settings.credentials_file)?;
         files.check_asked(&settings.profile, settings.profile_from)?;
+        let request = Request::from(settings);
         let plan = files
-            .resolve(&Request::from(settings))
+            .resolve(&request)
             .map_err(|error| beyond_role(&files, settings).unwrap_or(error))?;
         // Before any code is asked for (a security key cannot give one).
         plan.mfa.check_device()?;
@@ -58,12 +61,24 @@ impl Setup {
             plan,
             cache,
             options,
+            request,
         })
     }
 
     /// Credentials for the plan: cached when usable, else from STS.
     pub fn get(&self) -> Result<Credentials> {
         super::get(&self.plan, &self.cache, &self.options)
+    }
+
+    /// Reads the AWS files again and resolves the same profile anew, for a
+    /// run that outlives what it read (`exec --server`): keys rotated since
+    /// (by `awsmfa rotate` elsewhere) are the ones the next session is got
+    /// with. Files that no longer resolve leave everything as it was.
+    pub fn reread(&mut self) -> Result<()> {
+        let files = Files::load(&self.files.config, &self.files.credentials)?;
+        self.plan = files.resolve(&self.request)?;
+        self.files = files;
+        Ok(())
     }
 
     /// The credentials a run gets from the cache alone, with no code or

@@ -275,6 +275,12 @@ fn error<E: ProvideErrorMetadata + std::error::Error + 'static>(
                     serial: serial.to_owned(),
                 };
             }
+            if code == "InvalidClientTokenId" {
+                return Error::UnknownKey(format!(
+                    "STS {action} at {at} does not know the long-term access key: it was \
+                     deleted, or rotated and replaced (InvalidClientTokenId)"
+                ));
+            }
             // An answer that is not STS's XML says no more than its status.
             let what = match (code.as_str(), message.as_str()) {
                 ("", _) => format!("HTTP {}", service.raw().status().as_u16()),
