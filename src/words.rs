@@ -28,6 +28,14 @@ pub fn kind(sources: &[&str]) -> String {
     chain.join(" ← ")
 }
 
+/// A session's length: `12h`, `1h 30m`, `15m`.
+pub fn length(seconds: u64) -> String {
+    match seconds {
+        s if s % 3600 == 0 && s > 0 => format!("{}h", s / 3600),
+        s => crate::human_seconds(i64::try_from(s).unwrap_or(i64::MAX)),
+    }
+}
+
 /// `seconds` left, in a sentence: `11h 59m left`, `expired`.
 pub fn left(seconds: i64) -> String {
     match seconds {

@@ -80,11 +80,7 @@ pub fn list(cache: &Cache, min_ttl: u64, json: bool, now: SystemTime) -> Result<
 
 /// A session length as `12h`, `15m`, `1h 30m`; `-` when not recorded.
 pub(super) fn length(seconds: Option<u64>) -> String {
-    match seconds {
-        Some(s) if s % 3600 == 0 => format!("{}h", s / 3600),
-        Some(s) => crate::human_seconds(s as i64).replace(" 0m", "h"),
-        None => "-".to_owned(),
-    }
+    seconds.map_or("-".to_owned(), crate::words::length)
 }
 
 /// Columns padded to their widest cell; a one-cell row stands alone.

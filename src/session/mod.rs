@@ -270,10 +270,25 @@ impl Run<'_> {
         let entry = match self.cache.load(key) {
             Ok(Some(entry)) => entry,
             Ok(None) => {
-                self.because(format!(
-                    "no {} is cached for profile '{profile}'",
-                    kind.describe()
-                ));
+                // A session of another length may be cached: say so, not "none".
+                let now = SystemTime::now();
+                let other = self
+                    .cache
+                    .entries()
+                    .into_iter()
+                    .filter_map(|(_, entry)| entry.ok())
+                    .filter(|e| e.profile == profile && e.kind == kind)
+                    .filter(|e| e.duration != Some(duration) && e.credentials.seconds_left(now) > 0)
+                    .find_map(|e| e.duration);
+                self.because(match other {
+                    Some(other) => format!(
+                        "the cached {} of profile '{profile}' lasts {}, and one of {} is asked for",
+                        kind.describe(),
+                        crate::words::length(other),
+                        crate::words::length(duration)
+                    ),
+                    None => format!("no {} is cached for profile '{profile}'", kind.describe()),
+                });
                 return None;
             }
             Err(why) => {

@@ -284,3 +284,25 @@ fn remove_says_what_the_files_say_before_asking_a_keystore() {
             .contains(ALICE_KEY)
     );
 }
+
+/// A cached session of another length is not "none cached": the reason a
+/// code is needed says what is cached and what is asked for.
+#[test]
+fn a_session_of_another_length_is_named_as_the_reason_for_a_code() {
+    let world = World::new();
+    world.run_with_code(&["exec", "--", "true"]).ok();
+    let run = world.run_with_code(&["exec", "--duration", "1h", "-v", "--", "true"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "the cached MFA session of profile 'alice' lasts 12h, and one of 1h is asked for"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("no MFA session is cached"),
+        "{}",
+        run.stderr
+    );
+}
