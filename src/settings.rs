@@ -126,6 +126,27 @@ pub const VARS: &[Var] = &[
         "BROWSER",
         "The browser login opens; else xdg-open (open on macOS).",
     ),
+    var(
+        "AWS_CA_BUNDLE",
+        "A PEM file of the certificate authorities to trust for HTTPS calls (STS, IAM, \
+         sign-in), instead of the system's; the profile's ca_bundle when unset.",
+    ),
+    var(
+        "HTTPS_PROXY",
+        "The proxy for HTTPS calls (also https_proxy), as the AWS CLI reads it.",
+    ),
+    var(
+        "HTTP_PROXY",
+        "The proxy for plain HTTP calls to an http:// endpoint (also http_proxy).",
+    ),
+    var(
+        "ALL_PROXY",
+        "The proxy for calls no other proxy variable covers (also all_proxy).",
+    ),
+    var(
+        "NO_PROXY",
+        "Hosts reached without a proxy, separated by commas (also no_proxy).",
+    ),
 ];
 
 /// The longest span any setting takes (ten years): larger numbers are typos
