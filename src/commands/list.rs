@@ -35,15 +35,29 @@ pub fn run(args: &ListArgs) -> Result<()> {
         super::doctor::tilde(&files.config, home),
         super::doctor::tilde(&files.credentials, home)
     );
-    Err(Error::config_with_hint(
-        if profiles.is_empty() {
-            format!("no profiles in {files_shown}")
-        } else {
-            format!("none of the profiles in {files_shown} can be used")
-        },
-        "a profile needs an IAM user's keys and mfa_serial, or role_arn with a \
-         source_profile that has them; awsmfa doctor --profile NAME says what to fix",
-    ))
+    // With no profile at all there is nothing for doctor to look at: say
+    // what to write; with some, doctor says what is wrong with the first.
+    let (what, hint) = match profiles.first() {
+        None => (
+            format!("no profiles in {files_shown}"),
+            format!(
+                "put the IAM user's keys under [default] in {} and mfa_serial = \
+                 arn:aws:iam::ACCOUNT:mfa/NAME under [default] in {} (or store the keys with \
+                 awsmfa add)",
+                super::doctor::tilde(&files.credentials, home),
+                super::doctor::tilde(&files.config, home)
+            ),
+        ),
+        Some(first) => (
+            format!("none of the profiles in {files_shown} can be used"),
+            format!(
+                "a profile needs an IAM user's keys and mfa_serial, or role_arn with a \
+                 source_profile that has them; awsmfa doctor --profile {} says what to fix",
+                first.name()
+            ),
+        ),
+    };
+    Err(Error::config_with_hint(what, hint))
 }
 
 /// A profile in the files: usable, with its plan, or not, with why.

@@ -306,3 +306,36 @@ fn a_session_of_another_length_is_named_as_the_reason_for_a_code() {
         run.stderr
     );
 }
+
+/// `list`'s hints point somewhere: with no profile at all, what to write
+/// and where (doctor has nothing to look at); with none usable, doctor for
+/// the one that is there.
+#[test]
+fn list_hints_name_what_to_do_not_a_placeholder() {
+    let world = World::new();
+    world.write_config("");
+    world.write_credentials("");
+    let run = world.run(&["list"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("hint: put the IAM user's keys under [default] in "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("doctor --profile NAME"),
+        "{}",
+        run.stderr
+    );
+
+    world.write_config("[profile broken]\nregion = eu-west-1\n");
+    let run = world.run(&["list"]);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("awsmfa doctor --profile broken says what to fix"),
+        "{}",
+        run.stderr
+    );
+}
