@@ -491,7 +491,19 @@ impl Run<'_> {
                 ) if source.asks_again() && attempt < tries => {
                     source.say_failed(&e, tries - attempt)
                 }
-                // The last one is said once, as the run's error.
+                // The last try at a prompt: the run's error says it was the last.
+                Err(
+                    e @ (Error::MalformedCode(_)
+                    | Error::UsedCode { .. }
+                    | Error::MfaRejected { .. }),
+                ) if tries > 1 => {
+                    let line = format!("{e} (no tries left)");
+                    return Err(match e.hint() {
+                        Some(hint) => Error::config_with_hint(line, hint.to_owned()),
+                        None => Error::config(line),
+                    });
+                }
+                // Anything else is said once, as the run's error.
                 other => return other,
             }
         }

@@ -258,8 +258,14 @@ fn a_failed_try_says_how_many_are_left() {
     terminal.exp_string(PROMPT).unwrap();
     terminal.send_line(WRONG_CODE).unwrap();
     let rest = terminal.exp_eof().unwrap();
-    // The last is the run's error: no tries are left to count.
-    assert!(!rest.contains("left)"), "{rest}");
+    // The last is the run's error, and says it was the last.
+    assert!(
+        rest.contains(
+            "awsmfa: STS rejected the MFA code for arn:aws:iam::123456789012:mfa/alice \
+             (no tries left)\r\nhint: either the code was wrong"
+        ),
+        "{rest}"
+    );
     assert_eq!(exit_code(&terminal), 125);
 }
 
