@@ -18,12 +18,9 @@ pub enum Error {
     /// No MFA code could be had, or the one given is unusable.
     #[error("{0}")]
     Mfa(String),
-    /// A code is needed and there is no source to get one from.
-    #[error(
-        "an MFA code is needed and there is no terminal to ask on: pass --token-code, \
-         set AWSMFA_TOKEN_CODE, or set mfa_process or mfa_prompt (zenity, kdialog, ykman, …) \
-         in the profile"
-    )]
+    /// A code is needed and there is no source to get one from (no
+    /// terminal, or one this run is in the background of).
+    #[error("{}", no_code_source())]
     NoCodeSource,
     /// The person asked declined to give a code (Ctrl-C, or a dialog's Cancel).
     #[error("the MFA prompt was cancelled: no code was given")]
@@ -123,5 +120,20 @@ impl Error {
             Error::CommandNotRunnable { .. } => 126,
             _ => 125,
         }
+    }
+}
+
+/// Why no code can be had, in the words that fit: a run in the background
+/// of its terminal (a job started with `&`) has a terminal, but reading it
+/// would stop the run.
+fn no_code_source() -> &'static str {
+    if crate::sys::in_background() {
+        "an MFA code is needed, but this run is in the background of its terminal (a job \
+         started with &), where asking would stop it: run it in the foreground (fg), pass \
+         --token-code, set AWSMFA_TOKEN_CODE, or set mfa_process in the profile"
+    } else {
+        "an MFA code is needed and there is no terminal to ask on: pass --token-code, \
+         set AWSMFA_TOKEN_CODE, or set mfa_process or mfa_prompt (zenity, kdialog, ykman, …) \
+         in the profile"
     }
 }

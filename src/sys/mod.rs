@@ -13,7 +13,7 @@
 //! - `child_command`, `shell_command`, `end_process_tree`, `remove_later`:
 //!   children (`--server`'s command, `mfa_process`, a delayed clean-up);
 //! - `Signals`, `Ending`: a child watched over, and ended the way it ended;
-//! - `Terminal`, `restore_terminal`, `ctrl_c_only_cancels`: the prompt;
+//! - `Terminal`, `in_background`, `restore_terminal`, `ctrl_c_only_cancels`: the prompt;
 //! - `open_unfollowed`, `open_without_waiting`, `open_lock_file`,
 //!   `create_private_file`, `create_private_dir`, `private_temp_dir`,
 //!   `replace_file`, `is_same_file`, `is_ours`, `not_private`, `shared`,

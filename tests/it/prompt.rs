@@ -132,7 +132,7 @@ fn a_run_in_the_background_does_not_ask_and_is_not_stopped() {
     let command = world.program("bash", &["-c", &script]);
     let mut terminal = spawn_command(command, Some(10_000)).expect("spawn on a pty");
     terminal
-        .exp_string("an MFA code is needed and there is no terminal to ask on")
+        .exp_string("an MFA code is needed, but this run is in the background of its terminal")
         .unwrap();
     terminal.exp_string("status=125").unwrap();
     assert_eq!(world.sts.count("GetSessionToken"), 0);

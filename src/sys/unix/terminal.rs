@@ -15,6 +15,20 @@ use std::sync::atomic::{AtomicI32, AtomicPtr, Ordering};
 /// The controlling terminal, with this process in its foreground.
 pub struct Terminal(File);
 
+/// Whether this process has a controlling terminal but is not in its
+/// foreground (a job started with `&`), where reading it would stop it.
+pub fn in_background() -> bool {
+    let Ok(tty) = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open("/dev/tty")
+    else {
+        return false;
+    };
+    nix::unistd::isatty(&tty).unwrap_or(false)
+        && nix::unistd::tcgetpgrp(&tty).is_ok_and(|group| group != nix::unistd::getpgrp())
+}
+
 impl Terminal {
     /// The terminal, if there is one and this process may read it: only in
     /// the foreground, since a background process that reads the terminal

@@ -23,6 +23,11 @@ pub struct Terminal {
     output: File,
 }
 
+/// A console has no background jobs: always false.
+pub fn in_background() -> bool {
+    false
+}
+
 impl Terminal {
     /// The console's input and output, if there is a console.
     pub fn open() -> Option<Terminal> {
