@@ -43,6 +43,8 @@ pub fn run(args: &AddArgs) -> Result<()> {
             "the IAM console shows it under Security credentials: arn:aws:iam::ACCOUNT:mfa/NAME",
         ));
     }
+    // The keystore answers before any key is asked for or checked.
+    keystore::read(profile)?;
     let in_files = keys_in_files(&files, profile);
     // What the key lines hold now: they are removed only while they still do.
     let snapshots = match args.from_file {
@@ -114,6 +116,13 @@ pub fn run(args: &AddArgs) -> Result<()> {
         )));
     }
 
+    // Whose keys these are, before anything is stored: from the terminal,
+    // the environment or the file alike.
+    crate::say!(
+        "the keys ({}) are those of {}",
+        shown_key_id(&keys.access_key_id),
+        identity.arn
+    );
     keystore::store(profile, &keys)?;
     // The keystore must hold exactly these keys before the file loses them.
     match keystore::read(profile)? {

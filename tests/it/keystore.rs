@@ -353,3 +353,46 @@ fn an_entry_awsmfa_did_not_write_is_named() {
     );
     assert!(!run.stderr.contains("not json"));
 }
+
+/// `add` finds out that no keystore answers before it asks for a key or
+/// calls STS, and says whose keys they are before it stores them, whether
+/// they were typed, in the environment or in the file.
+#[test]
+fn add_asks_the_keystore_first_and_names_whose_keys_before_storing() {
+    let world = World::new();
+    world.write_credentials("");
+    // No D-Bus session at all: no keystore answers.
+    let mut add = world.command(&["add", "--env"]);
+    add.env("AWS_ACCESS_KEY_ID", ALICE_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET)
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+    let run = world.run_command(add);
+    run.fails_with(1, "no keystore answers");
+    assert!(world.sts.calls().is_empty(), "STS was called first");
+    // At a terminal, before the keys are asked for.
+    let mut terminal = spawn_command(
+        {
+            let mut command = world.terminal_command(&["add"]);
+            command.env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+            command
+        },
+        Some(10_000),
+    )
+    .expect("spawn on a pty");
+    let before = terminal.exp_string("no keystore answers").unwrap();
+    assert!(!before.to_lowercase().contains("access key id"), "{before}");
+    let _ = terminal.exp_eof();
+
+    let keyring = Keyring::start();
+    let mut add = on_bus(world.command(&["add", "--env"]), &keyring);
+    add.env("AWS_ACCESS_KEY_ID", ALICE_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", ALICE_SECRET);
+    let run = world.run_command(add);
+    run.ok();
+    assert!(
+        run.stderr
+            .contains(&format!("the keys (AKIA…0001) are those of {ALICE_ARN}")),
+        "{}",
+        run.stderr
+    );
+}
