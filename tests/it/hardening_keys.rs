@@ -101,7 +101,18 @@ fn add_from_file_keeps_keys_written_while_it_checked_them() {
     reached(&world, "GetCallerIdentity");
     world.write_credentials(&other_credentials());
     let run = finish(&world, add, Duration::from_secs(30));
-    run.fails_with(1, "changed meanwhile");
+    // First whose keys they are (said before they are stored), then the error.
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        lines.len() == 3
+            && lines[0].starts_with("the keys (")
+            && lines[1].starts_with("awsmfa: ")
+            && lines[1].contains("changed meanwhile")
+            && lines[2].starts_with("hint: "),
+        "expected whose keys, then one error line and a hint: {}",
+        run.stderr
+    );
     assert_eq!(
         credentials(&world),
         other_credentials(),
