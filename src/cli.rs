@@ -176,12 +176,15 @@ works (IAM is eventually consistent, up to 30 s); the new key stored where the o
 credentials file, rewritten in one step with every other line kept, or the keystore); IAM \
 DeleteAccessKey of the old key, and its cached sessions removed. A failure at any step leaves a \
 working key stored and says what is left to do. No secret is printed. The IAM endpoint is \
-AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else the partition's global one.",
+AWS_ENDPOINT_URL_IAM, else AWS_ENDPOINT_URL, else the partition's global one. On a terminal it \
+asks first (not with --force); --dry-run says what it would do and changes nothing. An AWS file \
+that group or others may read is made private (mode 600) when it gets the new key, and rotate \
+says so.",
         mut_arg("profile", help(ROTATE_PROFILE)),
         mut_arg("region", help(ROTATE_REGION)),
         mut_arg("duration", help(ROTATE_DURATION))
     )]
-    Rotate(SessionArgs),
+    Rotate(RotateArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
 }
@@ -372,6 +375,20 @@ pub struct RemoveArgs {
 }
 
 #[derive(Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    pub session: SessionArgs,
+
+    /// Say what rotate would do, and change nothing (no code, no call)
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Rotate without asking (a terminal is asked to confirm)
+    #[arg(long, short)]
+    pub force: bool,
+}
+
+#[derive(Args)]
 pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
@@ -394,7 +411,7 @@ pub const CODE_SHAPE: &str = "an MFA code is exactly 6 digits";
 fn parse_region(value: &str) -> Result<String, String> {
     match crate::settings::is_region(value) {
         true => Ok(value.to_owned()),
-        false => Err(format!("'{value}' is not a region name")),
+        false => Err(format!("'{value}' is not a region name, such as eu-west-1")),
     }
 }
 

@@ -11,13 +11,14 @@
 
 /// `eprintln!` that cannot fail: stderr closed, full (`2>/dev/full`) or
 /// broken must not abort a run that may already have spent a code. Where
-/// the locale is not UTF-8, awsmfa's symbols (`→`, `…`) go out in ASCII.
+/// the locale is not UTF-8, awsmfa's symbols (`→`, `…`) go out in ASCII;
+/// paths in the home folder are written with `~`, as `doctor` and `list` show them.
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         let text = format!($($arg)*);
-        let _ = writeln!(std::io::stderr(), "{}", $crate::words::for_locale(&text));
+        let _ = writeln!(std::io::stderr(), "{}", $crate::words::for_people(&text));
     }};
 }
 

@@ -52,6 +52,21 @@ impl Prompt {
     }
 }
 
+/// The length of an MFA code's time step (RFC 6238's 30 seconds).
+pub const STEP: Duration = Duration::from_secs(30);
+
+/// How long from `now` until a program working out codes from the clock
+/// gives a new one: the start of the next 30-second step, and half a
+/// second more for a clock a little behind.
+pub fn until_next_step(now: std::time::SystemTime) -> Duration {
+    let since = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let step = STEP.as_secs();
+    let next = Duration::from_secs((since.as_secs() / step + 1) * step);
+    next - since + Duration::from_millis(500)
+}
+
 /// What a prompt names: the profile and the device.
 pub struct Asking<'a> {
     pub profile: &'a str,
@@ -134,6 +149,24 @@ impl Source {
     /// Whether a malformed or rejected code may be asked for again.
     pub fn asks_again(&self) -> bool {
         matches!(self, Source::Terminal(_) | Source::Dialog { .. })
+    }
+
+    /// Whether the code comes from a program that works it out from the
+    /// clock (`mfa_process`, ykman): one already used is followed by a new
+    /// one at the next 30-second step.
+    pub fn follows_the_clock(&self) -> bool {
+        matches!(self, Source::Process { .. } | Source::Ykman)
+    }
+
+    /// Where the code comes from, for `-v` and messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Given(_) => "--token-code or AWSMFA_TOKEN_CODE".to_owned(),
+            Source::Process { profile, .. } => format!("mfa_process of profile '{profile}'"),
+            Source::Terminal(_) => "a prompt on the terminal".to_owned(),
+            Source::Dialog { prompt, .. } => format!("a {} dialog", prompt.program()),
+            Source::Ykman => "ykman (the YubiKey's OATH account)".to_owned(),
+        }
     }
 
     /// Reads one code.
@@ -429,6 +462,20 @@ mod tests {
             sentence("no MFA session is cached for profile 'p'"),
             "No MFA session is cached for profile 'p'"
         );
+    }
+
+    #[test]
+    fn a_new_code_comes_at_the_next_step() {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        let at = |secs: u64, millis: u64| {
+            until_next_step(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(millis))
+        };
+        // At a step's start the next is a whole step away; just before it, a moment.
+        assert_eq!(at(1_800_000_000, 0), Duration::from_millis(30_500));
+        assert_eq!(at(1_800_000_029, 900), Duration::from_millis(600));
+        assert_eq!(at(1_800_000_030, 0), Duration::from_millis(30_500));
+        assert_eq!(at(1_800_000_001, 0), Duration::from_millis(29_500));
+        assert!(until_next_step(SystemTime::now()) <= Duration::from_millis(30_500));
     }
 
     #[test]

@@ -361,7 +361,7 @@ impl Settings {
         let region = match region {
             Some((from, region)) if !is_region(&region) => {
                 problems.push(Error::config(format!(
-                    "{from}: '{region}' is not a region name"
+                    "{from}: '{region}' is not a region name, such as eu-west-1"
                 )));
                 None
             }
@@ -467,16 +467,23 @@ pub fn non_utf8_var() -> Option<&'static str> {
         .find(|name| matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_))))
 }
 
-/// A region name: what the SDKs accept as a host label (`eu-west-1`), so
-/// `eu-west-1#oops` or a quoted `"eu-west-1"` is caught before a code is spent.
+/// A region name as AWS writes them: words of lowercase letters joined by
+/// hyphens, ending in a number (`eu-west-1`, `us-gov-west-1`, `us-isob-east-1`),
+/// so `foo`, `us-east-1x`, `eu-west-1#oops` or a quoted `"eu-west-1"` is caught
+/// before a code is spent.
 pub fn is_region(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
+    let mut parts = name.split('-');
+    let (Some(first), Some(number)) = (parts.next(), parts.next_back()) else {
+        return false;
+    };
+    let words = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+    let middle: Vec<&str> = parts.collect();
+    first.len() >= 2
+        && words(first)
+        && !middle.is_empty()
+        && middle.iter().all(|part| words(part))
+        && (1..=2).contains(&number.len())
+        && number.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! child's variables) keep RFC 3339 UTC and are not touched here.
 
 use std::borrow::Cow;
+use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// A user's session from GetSessionToken.
@@ -90,6 +91,90 @@ pub fn utf8_locale(env: &dyn Fn(&str) -> Option<String>) -> bool {
     }
 }
 
+/// `path` with the home folder as `~`.
+pub fn tilde(path: &Path, home: Option<&str>) -> String {
+    let shown = path.display().to_string();
+    match home.map(|h| h.trim_end_matches('/')) {
+        Some(home) if !home.is_empty() => match shown.strip_prefix(home) {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
+            _ => shown,
+        },
+        _ => shown,
+    }
+}
+
+/// `text` with every path in the home folder written with `~`: where the
+/// home folder's path stands as a whole (not `/home/ab` for `/home/a`).
+pub fn tilde_text(text: &str, home: Option<&str>) -> String {
+    let Some(home) = home
+        .map(|h| h.trim_end_matches('/'))
+        .filter(|h| !h.is_empty())
+    else {
+        return text.to_owned();
+    };
+    let part_of_path = |c: char| c.is_alphanumeric() || "._-~/".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(home) {
+        let (before, after) = (&rest[..at], &rest[at + home.len()..]);
+        let starts = out
+            .chars()
+            .chain(before.chars())
+            .last()
+            .is_none_or(|c| !part_of_path(c));
+        let ends = after
+            .chars()
+            .next()
+            .is_none_or(|c| c == '/' || !part_of_path(c));
+        out.push_str(before);
+        out.push_str(if starts && ends { "~" } else { home });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The home folder as messages show it (`~`): `HOME` on Unix. None on
+/// Windows, whose paths messages show whole.
+pub fn home() -> Option<String> {
+    match cfg!(unix) {
+        true => std::env::var("HOME").ok(),
+        false => None,
+    }
+}
+
+/// A line for a person on stderr: home paths as `~`, in the locale's
+/// characters.
+pub fn for_people(text: &str) -> String {
+    for_locale(&tilde_text(text, home().as_deref())).into_owned()
+}
+
+/// `line` broken at spaces into lines of at most `width` columns, each
+/// after the first indented by `indent` spaces; a word longer than a line
+/// stays whole, and a line that fits is left as it is.
+pub fn wrap(line: &str, width: usize, indent: usize) -> String {
+    let columns = |text: &str| text.chars().count();
+    if columns(line) <= width || width <= indent + 10 {
+        return line.to_owned();
+    }
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut used = 0;
+    for word in line.split(' ') {
+        let size = columns(word);
+        if used > indent && used + 1 + size > width {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+            used = indent;
+        } else if !out.is_empty() {
+            out.push(' ');
+            used += 1;
+        }
+        out.push_str(word);
+        used += size;
+    }
+    out
+}
+
 /// `text` for this process's locale: as it is where the locale is UTF-8,
 /// else with each of awsmfa's symbols in ASCII (`ascii`).
 pub fn for_locale(text: &str) -> Cow<'_, str> {
@@ -129,6 +214,59 @@ pub fn ascii(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_are_broken_at_spaces_under_their_first_word() {
+        let line = "hint: put the keys in ~/.aws/credentials under [default]";
+        assert_eq!(wrap(line, 80, 6), line, "a line that fits is kept");
+        assert_eq!(
+            wrap(line, 30, 6),
+            "hint: put the keys in\n      ~/.aws/credentials under\n      [default]"
+        );
+        for wrapped in wrap(line, 30, 6).lines() {
+            assert!(wrapped.chars().count() <= 30, "{wrapped}");
+        }
+        // A word longer than the line is not cut; a narrow terminal gets the line whole.
+        assert_eq!(
+            wrap("hint: arn:aws:iam::123456789012:mfa/alice here", 20, 6),
+            "hint: arn:aws:iam::123456789012:mfa/alice\n      here"
+        );
+        assert_eq!(wrap(line, 12, 6), line);
+        assert_eq!(wrap(line, line.len(), 6), line, "exactly the width fits");
+        assert_eq!(
+            wrap(line, line.len() - 1, 6),
+            "hint: put the keys in ~/.aws/credentials under\n      [default]"
+        );
+    }
+
+    #[test]
+    fn home_paths_are_shown_with_a_tilde() {
+        assert_eq!(
+            tilde(Path::new("/home/a/.aws/config"), Some("/home/a")),
+            "~/.aws/config"
+        );
+        assert_eq!(
+            tilde(Path::new("/home/ab/x"), Some("/home/a")),
+            "/home/ab/x"
+        );
+        assert_eq!(tilde(Path::new("/home/a"), Some("/home/a/")), "~");
+        assert_eq!(tilde(Path::new("/etc/x"), None), "/etc/x");
+        assert_eq!(
+            tilde_text(
+                "remove x from [a] in /home/a/.aws/credentials",
+                Some("/home/a")
+            ),
+            "remove x from [a] in ~/.aws/credentials"
+        );
+        assert_eq!(
+            tilde_text(
+                "'/home/a/c' or /home/ab/x, /x/home/a/y, /home/a",
+                Some("/home/a/")
+            ),
+            "'~/c' or /home/ab/x, /x/home/a/y, ~"
+        );
+        assert_eq!(tilde_text("/home/a/x", None), "/home/a/x");
+    }
 
     #[test]
     fn kinds_draw_the_chain_one_way() {

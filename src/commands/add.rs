@@ -256,8 +256,9 @@ fn typed(profile: &str) -> Result<LongTermKeys> {
             "use --env (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) or --from-file",
         )
     })?;
+    // Said to the person typing: information, not in the form of a failure.
     tty.say(&format!(
-        "awsmfa: the keys of profile '{profile}' (neither is shown as you type)"
+        "The keys of profile '{profile}' (neither is shown as you type)"
     ));
     let id = tty.prompt("Access key ID: ")?;
     let secret = Secret::new(tty.prompt("Secret access key: ")?);

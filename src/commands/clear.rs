@@ -25,9 +25,23 @@ pub fn run(args: &ClearArgs) -> Result<()> {
         if !files.names().contains(&name) && !cached() {
             return Err(files.unknown_profile(name));
         }
+        // A profile whose credentials are awsmfa's own for another
+        // (`credential_process = awsmfa credential-process --profile default`)
+        // has that profile's sessions.
+        if files.names().contains(&name) {
+            let wrapped = files.unwrapped(name)?;
+            if wrapped != name {
+                let text = clear(&cache, Some(wrapped), args.verbose)?;
+                let text = format!(
+                    "profile '{name}' gets its sessions from awsmfa credential-process for \
+                     profile '{wrapped}'\n{text}"
+                );
+                return super::print(crate::words::for_people(&text).as_bytes());
+            }
+        }
     }
     let text = clear(&cache, args.profile.as_deref(), args.verbose)?;
-    super::print(text.as_bytes())
+    super::print(crate::words::for_people(&text).as_bytes())
 }
 
 /// What an entry holds, in words: "the cached role session of profile 'admin'".

@@ -10,6 +10,7 @@ use crate::session::cache::Cache;
 use crate::session::{self, Endpoint, Network, Route};
 use crate::settings::{Flags, Settings};
 use crate::sys;
+use crate::words::{tilde, tilde_text};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -839,49 +840,6 @@ fn session_check(cache: &Cache, plan: &Plan, min_ttl: u64, now: SystemTime) -> C
     check("session", Status::Ok, detail, None)
 }
 
-/// `path` with the home folder as `~`.
-pub(super) fn tilde(path: &Path, home: Option<&str>) -> String {
-    let shown = path.display().to_string();
-    match home.map(|h| h.trim_end_matches('/')) {
-        Some(home) if !home.is_empty() => match shown.strip_prefix(home) {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}"),
-            _ => shown,
-        },
-        _ => shown,
-    }
-}
-
-/// `text` with every path in the home folder written with `~`: where the
-/// home folder's path stands as a whole (not `/home/ab` for `/home/a`).
-pub(super) fn tilde_text(text: &str, home: Option<&str>) -> String {
-    let Some(home) = home
-        .map(|h| h.trim_end_matches('/'))
-        .filter(|h| !h.is_empty())
-    else {
-        return text.to_owned();
-    };
-    let part_of_path = |c: char| c.is_alphanumeric() || "._-~/".contains(c);
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(home) {
-        let (before, after) = (&rest[..at], &rest[at + home.len()..]);
-        let starts = out
-            .chars()
-            .chain(before.chars())
-            .last()
-            .is_none_or(|c| !part_of_path(c));
-        let ends = after
-            .chars()
-            .next()
-            .is_none_or(|c| c == '/' || !part_of_path(c));
-        out.push_str(before);
-        out.push_str(if starts && ends { "~" } else { home });
-        rest = after;
-    }
-    out.push_str(rest);
-    out
-}
-
 /// The report: aligned lines (colour only when asked), or JSON.
 pub fn render(checks: &[Check], json: bool, colour: bool) -> Result<String> {
     if json {
@@ -925,35 +883,6 @@ pub fn failed(checks: &[Check]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn home_paths_are_shown_with_a_tilde() {
-        assert_eq!(
-            tilde(Path::new("/home/a/.aws/config"), Some("/home/a")),
-            "~/.aws/config"
-        );
-        assert_eq!(
-            tilde(Path::new("/home/ab/x"), Some("/home/a")),
-            "/home/ab/x"
-        );
-        assert_eq!(tilde(Path::new("/home/a"), Some("/home/a/")), "~");
-        assert_eq!(tilde(Path::new("/etc/x"), None), "/etc/x");
-        assert_eq!(
-            tilde_text(
-                "remove x from [a] in /home/a/.aws/credentials",
-                Some("/home/a")
-            ),
-            "remove x from [a] in ~/.aws/credentials"
-        );
-        assert_eq!(
-            tilde_text(
-                "'/home/a/c' or /home/ab/x, /x/home/a/y, /home/a",
-                Some("/home/a/")
-            ),
-            "'~/c' or /home/ab/x, /x/home/a/y, ~"
-        );
-        assert_eq!(tilde_text("/home/a/x", None), "/home/a/x");
-    }
 
     #[test]
     fn figures_in_words() {

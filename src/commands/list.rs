@@ -32,8 +32,8 @@ pub fn run(args: &ListArgs) -> Result<()> {
     }
     let files_shown = format!(
         "{} or {}",
-        super::doctor::tilde(&files.config, home),
-        super::doctor::tilde(&files.credentials, home)
+        crate::words::tilde(&files.config, home),
+        crate::words::tilde(&files.credentials, home)
     );
     // With no profile at all there is nothing for doctor to look at: say
     // what to write; with some, doctor says what is wrong with the first.
@@ -44,8 +44,8 @@ pub fn run(args: &ListArgs) -> Result<()> {
                 "put the IAM user's keys under [default] in {} and mfa_serial = \
                  arn:aws:iam::ACCOUNT:mfa/NAME under [default] in {} (or store the keys with \
                  awsmfa add)",
-                super::doctor::tilde(&files.credentials, home),
-                super::doctor::tilde(&files.config, home)
+                crate::words::tilde(&files.credentials, home),
+                crate::words::tilde(&files.config, home)
             ),
         ),
         Some(first) => (
@@ -93,7 +93,7 @@ fn profiles(files: &Files, home: Option<&str>) -> Vec<Profile> {
             Ok(plan) => Profile::Usable(plan),
             Err(error) => Profile::NotUsable {
                 name: name.to_owned(),
-                why: crate::one_line(&super::doctor::tilde_text(&error.to_string(), home), 300),
+                why: crate::one_line(&crate::words::tilde_text(&error.to_string(), home), 300),
             },
         })
         .collect()

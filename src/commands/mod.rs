@@ -31,9 +31,9 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Error::Reported) => ExitCode::FAILURE,
         Err(error) => {
-            crate::say!("awsmfa: {}", crate::escaped(&error.to_string()));
+            say_on_terminal(&format!("awsmfa: {}", crate::escaped(&error.to_string())));
             if let Some(hint) = error.hint() {
-                crate::say!("hint: {}", crate::escaped(hint));
+                say_on_terminal(&format!("hint: {}", crate::escaped(hint)));
             }
             ExitCode::from(if is_exec {
                 error.exec_status()
@@ -58,6 +58,25 @@ fn run(command: Command) -> Result<()> {
         Command::Remove(args) => remove::run(&args),
         Command::Rotate(args) => rotate::run(&args),
         Command::Completions(args) => completions::run(&args),
+    }
+}
+
+/// An error or hint line as `say!` writes it; on a terminal, broken at
+/// spaces to its width (a terminal would cut words), the rest indented
+/// under the first word after `awsmfa: ` or `hint: `.
+fn say_on_terminal(line: &str) {
+    let width = terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| usize::from(w.0));
+    match width {
+        Some(width) => {
+            let text = crate::words::for_people(line);
+            let indent = text.find(": ").map_or(0, |at| at + 2);
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                crate::words::wrap(&text, width, indent)
+            );
+        }
+        None => crate::say!("{line}"),
     }
 }
 

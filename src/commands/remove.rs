@@ -92,7 +92,19 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
             (secret, Some(keys.secret_access_key.expose())),
         ];
         match snapshot.stage(&changes)? {
-            Staging::Ready(file) => file.commit()?,
+            Staging::Ready(file) => {
+                // The secret goes into a file only the user may read.
+                let opened = file.make_private()?;
+                let path = file.path.clone();
+                file.commit()?;
+                if let Some(mode) = opened {
+                    crate::say!(
+                        "awsmfa: {} could be read by group or others (mode {mode:o}); it holds \
+                         the secret key now, so it is private (mode 600)",
+                        path.display()
+                    );
+                }
+            }
             Staging::Same => {}
             Staging::Changed => {
                 return Err(Error::config(format!(

@@ -5,7 +5,7 @@
 //! time per IAM user, and the new key stored only where the old one still is.
 
 use super::add::KEY_SETTINGS;
-use crate::cli::SessionArgs;
+use crate::cli::RotateArgs;
 use crate::error::{Error, Result};
 use crate::keystore;
 use crate::profile::edit::{Snapshot, Staging, rewrite};
@@ -18,8 +18,8 @@ use sha2::{Digest, Sha256};
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-pub fn run(args: &SessionArgs) -> Result<()> {
-    let settings = Settings::from_process(&args.flags())?;
+pub fn run(args: &RotateArgs) -> Result<()> {
+    let settings = Settings::from_process(&args.session.flags())?;
     let mut setup = crate::session::Setup::new(&settings)?;
     let verbose = settings.verbose;
     let step = |text: &str| {
@@ -29,16 +29,21 @@ pub fn run(args: &SessionArgs) -> Result<()> {
     };
     let user = setup.plan.user.profile.clone();
     if user != setup.plan.profile {
-        step(&format!(
-            "profile '{}' stands on IAM user profile '{user}': rotating its key",
+        // Said always: the key replaced is not the named profile's own.
+        crate::say!(
+            "awsmfa: profile '{}' is a role on IAM user profile '{user}': rotate replaces the \
+             key of that user",
             setup.plan.profile
-        ));
+        );
     }
     // The user's own MFA session: IAM is called as the user, not a role.
     setup.plan.roles.clear();
     // Held until the run ends: a second rotate would list, create and
-    // delete keys under this one's feet.
-    let _one_at_a_time = lock_rotation(&setup.cache, &setup.plan.mfa.serial, &user)?;
+    // delete keys under this one's feet. A dry run changes nothing.
+    let _one_at_a_time = match args.dry_run {
+        true => None,
+        false => Some(lock_rotation(&setup.cache, &setup.plan.mfa.serial, &user)?),
+    };
     let snapshots = [
         Snapshot::take(&setup.files.credentials, false, &user, &KEY_SETTINGS)?,
         Snapshot::take(&setup.files.config, true, &user, &KEY_SETTINGS)?,
@@ -56,6 +61,17 @@ pub fn run(args: &SessionArgs) -> Result<()> {
             true,
         ),
     };
+    let stored_in = match in_keystore {
+        true => keystore::NAME.to_owned(),
+        false => holding(&snapshots),
+    };
+    if args.dry_run {
+        let plan = dry_run(&settings, &setup, &user, &old, &stored_in, &snapshots);
+        return super::print(crate::words::for_people(&plan).as_bytes());
+    }
+    if !args.force {
+        confirm(&user, &old, &stored_in)?;
+    }
 
     step("1/5 the MFA session (cached, or a code)");
     let session = setup.get()?;
@@ -123,13 +139,18 @@ pub fn run(args: &SessionArgs) -> Result<()> {
 
     let place = if in_keystore {
         step(&format!("4/5 storing the new key in {}", keystore::NAME));
-        store_in_keystore(&user, &old, &new)
+        store_in_keystore(&user, &old, &new).map(|place| (place, Vec::new()))
     } else {
         step("4/5 writing the new key to the AWS files");
         store_in_files(&snapshots, &user, &new)
     };
     let place = match place {
-        Ok(place) => place,
+        Ok((place, notes)) => {
+            for note in notes {
+                crate::say!("awsmfa: {note}");
+            }
+            place
+        }
         Err(NotStored::Partly(why)) => {
             return Err(Error::config_with_hint(
                 format!(
@@ -178,7 +199,77 @@ pub fn run(args: &SessionArgs) -> Result<()> {
          deleted, and its cached sessions removed: the next run asks for a code\n",
         old.access_key_id, new.access_key_id
     );
-    super::print(out.as_bytes())
+    super::print(crate::words::for_people(&out).as_bytes())
+}
+
+/// The AWS files that hold the profile's key, as the snapshots read them.
+fn holding(snapshots: &[Snapshot; 2]) -> String {
+    let [id, _] = KEY_SETTINGS;
+    snapshots
+        .iter()
+        .filter(|snapshot| snapshot.value(id).is_some())
+        .map(|snapshot| snapshot.path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// What a rotate would do, step by step, with nothing called or changed.
+fn dry_run(
+    settings: &Settings,
+    setup: &crate::session::Setup,
+    user: &str,
+    old: &LongTermKeys,
+    stored_in: &str,
+    snapshots: &[Snapshot; 2],
+) -> String {
+    let [id, _] = KEY_SETTINGS;
+    let opened: Vec<String> = snapshots
+        .iter()
+        .filter(|snapshot| snapshot.value(id).is_some())
+        .filter_map(|snapshot| {
+            let meta = std::fs::metadata(&snapshot.path).ok()?;
+            crate::sys::shared(&meta).then(|| {
+                format!(
+                    "; {} is made private (mode {:o} → 600)",
+                    snapshot.path.display(),
+                    crate::sys::mode_of(&meta)
+                )
+            })
+        })
+        .collect();
+    let serial = &setup.plan.mfa.serial;
+    format!(
+        "awsmfa rotate would replace the access key {key} of profile '{user}' (stored in \
+         {stored_in}):\n\
+         1/5 get the MFA session of device {serial} (cached, or a code)\n\
+         2/5 create a new access key at IAM, {iam}\n\
+         3/5 wait up to {wait} s until IAM serves it\n\
+         4/5 store it in {stored_in} in place of {key}{opened}\n\
+         5/5 delete the old key {key} at IAM, and remove its cached sessions\n\
+         --dry-run: nothing was called or changed\n",
+        key = old.access_key_id,
+        iam = crate::session::iam::endpoint(settings.iam_url.as_deref(), serial).0,
+        wait = settings.rotate_wait.as_secs(),
+        opened = opened.concat(),
+    )
+}
+
+/// On a terminal, asks before anything is done (no code yet).
+fn confirm(user: &str, old: &LongTermKeys, stored_in: &str) -> Result<()> {
+    let Some(mut tty) = crate::sys::Terminal::open() else {
+        // A script or a scheduled job: rotate leaves a working key at every step.
+        return Ok(());
+    };
+    let question = crate::words::for_people(&format!(
+        "Replace the access key {} of profile '{user}' (stored in {stored_in}) with a new one, \
+         and delete it at IAM? [y/N] ",
+        old.access_key_id
+    ));
+    let answer = tty.prompt(&question)?;
+    match answer.trim() {
+        "y" | "Y" | "yes" | "Yes" | "YES" => Ok(()),
+        _ => Err(Error::config("nothing was changed")),
+    }
 }
 
 /// Step 3: GetCallerIdentity with the new key until IAM serves it.
@@ -335,13 +426,14 @@ fn store_in_files(
     snapshots: &[Snapshot; 2],
     profile: &str,
     new: &LongTermKeys,
-) -> std::result::Result<String, NotStored> {
+) -> std::result::Result<(String, Vec<String>), NotStored> {
     let [id, secret] = KEY_SETTINGS;
     let changes = [
         (id, Some(new.access_key_id.as_str())),
         (secret, Some(new.secret_access_key.expose())),
     ];
     let mut staged = Vec::new();
+    let mut notes = Vec::new();
     // The credentials file wins over the config file: both are changed
     // where they hold keys, so neither keeps the old one.
     for snapshot in snapshots {
@@ -349,7 +441,17 @@ fn store_in_files(
             continue;
         }
         match snapshot.stage(&changes).map_err(NotStored::Failed)? {
-            Staging::Ready(file) => staged.push(file),
+            Staging::Ready(file) => {
+                // A new secret goes into a file only the user may read.
+                if let Some(mode) = file.make_private().map_err(NotStored::Failed)? {
+                    notes.push(format!(
+                        "{} could be read by group or others (mode {mode:o}); it holds the new \
+                         secret key, so it is now private (mode 600)",
+                        file.path.display()
+                    ));
+                }
+                staged.push(file);
+            }
             Staging::Same => {}
             Staging::Changed => {
                 return Err(NotStored::Changed(format!(
@@ -385,9 +487,10 @@ fn store_in_files(
         }
         written.push((path, before));
     }
-    Ok(written
+    let place = written
         .iter()
         .map(|(path, _)| path.display().to_string())
         .collect::<Vec<_>>()
-        .join(" and "))
+        .join(" and ");
+    Ok((place, notes))
 }

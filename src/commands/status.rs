@@ -15,7 +15,8 @@ pub fn run(args: &StatusArgs) -> Result<()> {
         // For programs: as it is, whatever the locale.
         return super::print(text.as_bytes());
     }
-    super::print(crate::words::for_locale(&text).as_bytes())
+    // For people: home paths as `~`, as every command shows them.
+    super::print(crate::words::for_people(&text).as_bytes())
 }
 
 /// The cached sessions as a table, or as JSON, at `now`, each usable or not

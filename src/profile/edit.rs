@@ -226,6 +226,13 @@ pub struct Staged {
 }
 
 impl Staged {
+    /// Keeps group and others out of the new file (it holds a secret key):
+    /// the mode the file had, when they could use it.
+    pub fn make_private(&self) -> Result<Option<u32>> {
+        crate::sys::make_file_private(self.temp.as_file())
+            .map_err(|e| cannot_write(&self.path, crate::io_reason(&e)))
+    }
+
     /// Puts the new text in the file's place in one step.
     pub fn commit(self) -> Result<()> {
         let temp = self.temp.into_temp_path();

@@ -417,7 +417,7 @@ impl Files {
     /// --profile NAME`, as the README's set-up writes), NAME (followed
     /// again where NAME is such a profile too), so that an `AWS_PROFILE`
     /// naming the wrapper works. One that leads back to itself is a loop.
-    fn unwrapped<'a>(&'a self, profile: &'a str) -> Result<&'a str> {
+    pub fn unwrapped<'a>(&'a self, profile: &'a str) -> Result<&'a str> {
         let mut seen = vec![profile];
         let mut current = profile;
         while let Some(next) = self

@@ -181,7 +181,8 @@ fn values_that_cannot_be_right() {
         "us-gov-west-1",
         "cn-north-1",
         "us-isob-east-1",
-        "local",
+        "ap-southeast-5",
+        "eusc-de-east-1",
     ] {
         assert!(is_region(good), "{good}");
     }
@@ -192,6 +193,14 @@ fn values_that_cannot_be_right() {
         "",
         "-eu",
         "eu west 1",
+        "foo",
+        "us-east-1x",
+        "us-east",
+        "east-1",
+        "us--east-1",
+        "us-east-123",
+        "us-east-1-",
+        "local",
     ] {
         assert!(!is_region(bad), "{bad}");
     }

@@ -40,6 +40,18 @@ pub struct KeyInfo {
     pub created: String,
 }
 
+/// IAM's URL and signing region: `url` (`AWS_ENDPOINT_URL_IAM`,
+/// `AWS_ENDPOINT_URL`), else the global endpoint of the partition `arn` is in.
+pub fn endpoint(url: Option<&str>, arn: &str) -> (String, &'static str) {
+    let partition = arn.split(':').nth(1).unwrap_or("aws");
+    let (default, region) = match partition {
+        "aws-cn" => ("https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1"),
+        "aws-us-gov" => ("https://iam.us-gov.amazonaws.com", "us-gov-west-1"),
+        _ => ("https://iam.amazonaws.com", "us-east-1"),
+    };
+    (url.unwrap_or(default).to_owned(), region)
+}
+
 impl<'a> Iam<'a> {
     /// IAM at `url` (`AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`), else the
     /// global endpoint of the partition `arn` is in.
@@ -49,14 +61,9 @@ impl<'a> Iam<'a> {
         session: &'a Credentials,
         network: &'a Network,
     ) -> Iam<'a> {
-        let partition = arn.split(':').nth(1).unwrap_or("aws");
-        let (default, region) = match partition {
-            "aws-cn" => ("https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1"),
-            "aws-us-gov" => ("https://iam.us-gov.amazonaws.com", "us-gov-west-1"),
-            _ => ("https://iam.amazonaws.com", "us-east-1"),
-        };
+        let (url, region) = endpoint(url.as_deref(), arn);
         Iam {
-            url: url.unwrap_or_else(|| default.to_owned()),
+            url,
             region,
             session,
             network,

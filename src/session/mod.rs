@@ -461,6 +461,10 @@ impl Run<'_> {
             serial,
             timeout: self.options.process_timeout,
         };
+        self.say(&format!(
+            "profile '{profile}': the MFA code comes from {}",
+            source.describe()
+        ));
         let tries = if source.asks_again() {
             let why = self.why.borrow().clone();
             if !why.is_empty() && !self.options.verbose {
@@ -470,7 +474,9 @@ impl Run<'_> {
         } else {
             1
         };
-        for attempt in 1..=tries {
+        let mut attempt = 1;
+        let mut waited = false;
+        loop {
             let outcome = source.read(&asking).and_then(|code| {
                 if self.cache.is_used_code(serial, code.expose()) {
                     return Err(Error::UsedCode {
@@ -484,12 +490,26 @@ impl Run<'_> {
                 Ok(value)
             });
             match outcome {
+                // A program that works codes out from the clock gave one
+                // used in this 30-second step: the next step brings a new one.
+                Err(Error::UsedCode { .. }) if source.follows_the_clock() && !waited => {
+                    waited = true;
+                    let wait = mfa::until_next_step(SystemTime::now());
+                    crate::say!(
+                        "awsmfa: the code from {} was used already; waiting {} s for the next \
+                         one, then running it once more",
+                        source.describe(),
+                        wait.as_secs_f64().ceil()
+                    );
+                    std::thread::sleep(wait);
+                }
                 Err(
                     e @ (Error::MalformedCode(_)
                     | Error::UsedCode { .. }
                     | Error::MfaRejected { .. }),
                 ) if source.asks_again() && attempt < tries => {
-                    source.say_failed(&e, tries - attempt)
+                    source.say_failed(&e, tries - attempt);
+                    attempt += 1;
                 }
                 // The last try at a prompt: the run's error says it was the last.
                 Err(
@@ -507,7 +527,6 @@ impl Run<'_> {
                 other => return other,
             }
         }
-        Err(Error::Mfa("no MFA code".into()))
     }
 
     fn say(&self, message: &str) {

@@ -240,7 +240,10 @@ fn leftover_temporary_files_are_never_read_and_are_cleaned_up() {
     run.ok();
     assert_eq!(
         run.stdout,
-        format!("no cached sessions in {}\n", world.cache_dir().display()),
+        format!(
+            "no cached sessions in {}\n",
+            world.shown(&world.cache_dir())
+        ),
         "status read the temporary file: {}",
         run.stderr
     );

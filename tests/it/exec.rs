@@ -476,7 +476,7 @@ fn the_front_serves_a_hit_alone_and_names_its_partner_when_it_needs_it() {
     let run = world.run_command(world.program(&front, &["exec", "-v", "--", "true"]));
     run.fails_with(
         125,
-        &format!("cannot run {}", alone.join("awsmfa-full").display()),
+        &format!("cannot run {}", world.shown(&alone.join("awsmfa-full"))),
     );
     let run = world.run_command(world.program(&front, &["status"]));
     assert_eq!(run.status, 1, "{}", run.stderr);

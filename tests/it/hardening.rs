@@ -444,7 +444,7 @@ fn values_that_cannot_be_right_are_config_errors_before_any_code() {
         world.write_config(&format!(
             "[profile alice]\nmfa_serial = {ALICE_SERIAL}\n{setting}\n"
         ));
-        let says = says.replace("{config}", &world.config_path().display().to_string());
+        let says = says.replace("{config}", &world.shown(&world.config_path()));
         let run = world.run_with_code(&["exec", "--", "true"]);
         run.fails_with(125, "profile 'alice'");
         assert!(run.stderr.contains(&says), "{setting}: {}", run.stderr);
@@ -739,7 +739,7 @@ fn nothing_standing_where_a_cache_file_should_be_makes_a_run_wait_or_fail() {
                 // Not removed (it might hold anything): said, and done without.
                 assert!(!is_file, "{kind} as {ending}");
                 assert!(
-                    run.stderr.contains(&path.display().to_string()),
+                    run.stderr.contains(&world.shown(&path)),
                     "{kind} as {ending}: {}",
                     run.stderr
                 );
@@ -820,7 +820,7 @@ fn aws_files_that_are_fifos_devices_or_huge_are_refused_at_once() {
             let run = run_bounded(&world, args);
             run.fails_with(status, why);
             assert!(
-                run.stderr.contains(&path.display().to_string()),
+                run.stderr.contains(&world.shown(&path)),
                 "{what}: {}",
                 run.stderr
             );

@@ -241,7 +241,13 @@ fn add_asks_on_the_terminal_without_echo() {
         Some(20_000),
     )
     .expect("spawn on a pty");
-    terminal.exp_string("Access key ID: ").unwrap();
+    // Information for the person typing, not in the `awsmfa: ` form of a failure.
+    let before = terminal.exp_string("Access key ID: ").unwrap();
+    assert!(
+        before.contains("The keys of profile 'alice' (neither is shown as you type)")
+            && !before.contains("awsmfa: "),
+        "{before}"
+    );
     terminal.send_line(ALICE_KEY).unwrap();
     terminal.exp_string("Secret access key: ").unwrap();
     terminal.send_line(ALICE_SECRET).unwrap();

@@ -75,7 +75,7 @@ fn a_private_ca_is_trusted_through_aws_ca_bundle_or_the_profiles_ca_bundle() {
     assert!(
         run.stderr.contains(&format!(
             "only the CA bundle {} (from AWS_CA_BUNDLE) is trusted",
-            elsewhere.display()
+            world.shown(&elsewhere)
         )),
         "{}",
         run.stderr
@@ -93,7 +93,7 @@ fn a_bundle_that_cannot_be_used_is_one_line_naming_it_and_where_it_came_from() {
         1,
         &format!(
             "the CA bundle {} (from AWS_CA_BUNDLE) cannot be read",
-            missing.display()
+            world.shown(&missing)
         ),
     );
     assert!(

@@ -29,7 +29,7 @@ fn exec_with_no_command_says_whose_session_its_shell_has() {
         );
         let said = format!(
             "starting {} with the session of profile 'alice' (until ",
-            shell.display()
+            world.shown(&shell)
         );
         assert!(run.stderr.contains(&said), "miss={miss}: {}", run.stderr);
         assert!(
@@ -204,6 +204,28 @@ fn a_profile_wrapping_awsmfa_is_followed_to_its_user() {
         .ok();
     assert_eq!(world.sts.count("GetSessionToken"), 1);
 
+    // `clear --profile alice-mfa` clears the session it uses, alice's, and says whose.
+    let run = world.run(&["clear", "--profile", "alice-mfa"]);
+    run.ok();
+    assert_eq!(
+        run.stdout,
+        "profile 'alice-mfa' gets its sessions from awsmfa credential-process for profile \
+         'alice'\nremoved the cached MFA session of profile 'alice' (12h)\n"
+    );
+    assert!(world.cache_entries().is_empty());
+    world
+        .run(&[
+            "exec",
+            "--profile",
+            "alice-mfa",
+            "--token-code",
+            &code(),
+            "--",
+            "true",
+        ])
+        .ok();
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
+
     let run = world.run(&[
         "exec",
         "--profile",
@@ -220,7 +242,7 @@ fn a_profile_wrapping_awsmfa_is_followed_to_its_user() {
         "{}",
         run.stderr
     );
-    assert_eq!(world.sts.count("GetSessionToken"), 1);
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
 }
 
 /// `exec -- aws --profile alice …`: the AWS CLI would sign with alice's
@@ -337,5 +359,111 @@ fn list_hints_name_what_to_do_not_a_placeholder() {
             .contains("awsmfa doctor --profile broken says what to fix"),
         "{}",
         run.stderr
+    );
+}
+
+/// Two runs within one 30-second step: `mfa_process` prints the code it
+/// printed the first time, which STS would refuse. The second run waits for
+/// the next step and runs `mfa_process` once more.
+#[test]
+fn an_mfa_process_code_used_already_is_followed_by_the_next_one() {
+    let world = World::new();
+    let (first, next) = (code(), code());
+    // What a TOTP program prints: the same code twice in one step, then the next.
+    let codes = world.home().join("codes");
+    std::fs::write(&codes, format!("{first}\n{first}\n{next}\n")).unwrap();
+    let runs = world.home().join("runs");
+    std::fs::write(&runs, "").unwrap();
+    world.write_config(&format!(
+        "{ALICE_CONFIG}mfa_process = echo ran >> '{runs}'; sed -n \"$(wc -l < '{runs}')p\" '{codes}'\n",
+        runs = runs.display(),
+        codes = codes.display(),
+    ));
+    world.run(&["exec", "--", "true"]).ok();
+    let run = world.run(&["exec", "--refresh", "-v", "--", "true"]);
+    run.ok();
+    assert!(
+        run.stderr.contains(
+            "awsmfa: profile 'alice': the MFA code comes from mfa_process of profile 'alice'"
+        ),
+        "-v names the source: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "awsmfa: the code from mfa_process of profile 'alice' was used already; waiting"
+        ) && run
+            .stderr
+            .contains("for the next one, then running it once more"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&runs).unwrap().lines().count(), 3);
+    assert_eq!(
+        world.sts.codes(),
+        [first, next],
+        "the used code never reached STS"
+    );
+}
+
+/// Home paths are written with `~` everywhere a person reads them (`-v`,
+/// errors, `status`), as `doctor` and `list` write them; and on a terminal
+/// the first run's long hint is broken at spaces to the terminal's width.
+#[test]
+fn home_paths_read_as_tilde_and_long_lines_fit_the_terminal() {
+    let world = World::new();
+    let run = world.run_with_code(&["exec", "-v", "--", "true"]);
+    run.ok();
+    let home = world.home().display().to_string();
+    assert!(run.stderr.contains("cache ~/cache"), "{}", run.stderr);
+    assert!(!run.stderr.contains(&home), "{}", run.stderr);
+    world.run(&["clear"]).ok();
+    let run = world.run(&["status"]);
+    assert_eq!(run.stdout, "no cached sessions in ~/cache\n");
+
+    std::fs::remove_file(world.config_path()).unwrap();
+    std::fs::remove_file(world.home().join("aws-credentials")).unwrap();
+    // Piped, the error and its hint are one line each, for programs.
+    let run = world.run(&["exec", "--", "true"]);
+    assert_eq!(run.stderr.lines().count(), 2, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "awsmfa: no AWS profile is set up yet: ~/aws-config and ~/aws-credentials hold none\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // On an 80-column terminal: broken at spaces, no line longer than 80.
+    let script = format!("stty cols 80 rows 24; {BIN} exec -- true; echo status=$?");
+    let mut terminal =
+        spawn_command(world.program("bash", &["-c", &script]), Some(10_000)).expect("a pty");
+    let shown = from_pty(&terminal.exp_string("status=125").unwrap());
+    let lines: Vec<&str> = shown.lines().map(|l| l.trim_end_matches('\r')).collect();
+    assert!(lines.len() > 3, "{shown}");
+    for line in &lines {
+        assert!(
+            line.chars().count() <= 80,
+            "longer than the terminal: {line}"
+        );
+    }
+    let hint = lines
+        .iter()
+        .position(|l| l.starts_with("hint: "))
+        .expect("a hint");
+    assert!(
+        lines[hint + 1].starts_with("      ") && !lines[hint + 1].trim().is_empty(),
+        "the rest indented under the hint: {shown}"
+    );
+    // Nothing is cut inside a word: the words are those of the piped hint.
+    let words = |text: &str| {
+        text.split_whitespace()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let piped_hint = run.stderr.lines().nth(1).unwrap_or("");
+    assert_eq!(
+        words(&lines[hint..].join(" ")),
+        words(piped_hint),
+        "{shown}"
     );
 }

@@ -4,6 +4,7 @@
 
 use crate::support::keyring::Keyring;
 use crate::support::*;
+use rexpect::session::spawn_command;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -66,7 +67,7 @@ fn rotate_replaces_the_key_in_the_credentials_file() {
         "{}",
         run.stdout
     );
-    // Every other line and the mode kept; the new secret stored, never shown.
+    // Every other line kept; the new secret stored, never shown.
     let text = credentials(&world);
     let secret = text
         .lines()
@@ -79,7 +80,16 @@ fn rotate_replaces_the_key_in_the_credentials_file() {
             "{CREDENTIALS}aws_access_key_id = {new}\naws_secret_access_key = {secret}\n; end\n"
         )
     );
-    assert_eq!(mode(&credentials_path(&world)), 0o640);
+    // The file now holds a new secret: group and others are kept out, and told so.
+    assert_eq!(mode(&credentials_path(&world)), 0o600);
+    assert!(
+        run.stderr.contains(
+            "awsmfa: ~/aws-credentials could be read by group or others (mode 640); it holds the \
+             new secret key, so it is now private (mode 600)"
+        ),
+        "{}",
+        run.stderr
+    );
     world.secret(&secret);
     world.check_no_secrets(&run.stderr, &[]);
     assert!(!run.stdout.contains(&secret));
@@ -240,4 +250,102 @@ fn a_kill_at_any_step_leaves_a_stored_key_that_works() {
     killed_at("CreateAccessKey", false);
     killed_at("GetCallerIdentity", false);
     killed_at("DeleteAccessKey", true);
+}
+
+#[test]
+fn on_a_terminal_rotate_asks_first_and_a_no_changes_nothing() {
+    let world = World::new();
+    let mut terminal = spawn_command(
+        with_iam(&world, world.terminal_command(&["rotate"])),
+        Some(20_000),
+    )
+    .expect("spawn on a pty");
+    terminal
+        .exp_string(&format!(
+            "Replace the access key {ALICE_KEY} of profile 'alice' (stored in ~/aws-credentials) \
+             with a new one, and delete it at IAM? [y/N] "
+        ))
+        .unwrap();
+    terminal.send_line("n").unwrap();
+    let rest = terminal.exp_eof().unwrap();
+    assert!(rest.contains("awsmfa: nothing was changed"), "{rest}");
+    assert!(
+        world.sts.calls().is_empty(),
+        "no code was asked, no call made"
+    );
+    assert_eq!(credentials(&world), alice_credentials());
+
+    // Yes: the MFA code is asked only then, and the key is replaced.
+    let typed = code();
+    let mut terminal = spawn_command(
+        with_iam(&world, world.terminal_command(&["rotate"])),
+        Some(20_000),
+    )
+    .expect("spawn on a pty");
+    terminal.exp_string("[y/N] ").unwrap();
+    terminal.send_line("y").unwrap();
+    terminal
+        .exp_string("MFA code for arn:aws:iam::123456789012:mfa/alice: ")
+        .unwrap();
+    terminal.send_line(&typed).unwrap();
+    let rest = from_pty(&terminal.exp_eof().unwrap());
+    let new = new_key(&world);
+    assert!(rest.contains(&format!("{ALICE_KEY} → {new}")), "{rest}");
+    assert!(credentials(&world).contains(&new));
+
+    // --force does not ask.
+    let run = world.run_command(with_iam(
+        &world,
+        world.command_with_code(&["rotate", "--force"]),
+    ));
+    run.ok();
+    assert!(!run.stderr.contains("[y/N]"), "{}", run.stderr);
+}
+
+#[test]
+fn a_dry_run_says_each_step_and_changes_nothing() {
+    let world = world_with_admin();
+    std::fs::set_permissions(
+        credentials_path(&world),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let run = world.run_command(with_iam(
+        &world,
+        world.command(&["rotate", "--dry-run", "--profile", "admin"]),
+    ));
+    run.ok();
+    // A role profile: the key replaced is its user's, said without -v.
+    assert!(
+        run.stderr.contains(
+            "awsmfa: profile 'admin' is a role on IAM user profile 'alice': rotate replaces the \
+             key of that user"
+        ),
+        "{}",
+        run.stderr
+    );
+    let steps: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        steps,
+        [
+            format!(
+                "awsmfa rotate would replace the access key {ALICE_KEY} of profile 'alice' \
+                 (stored in ~/aws-credentials):"
+            )
+            .as_str(),
+            "1/5 get the MFA session of device arn:aws:iam::123456789012:mfa/alice (cached, or a code)",
+            &format!("2/5 create a new access key at IAM, {}", world.sts.url),
+            "3/5 wait up to 30 s until IAM serves it",
+            &format!(
+                "4/5 store it in ~/aws-credentials in place of {ALICE_KEY}; ~/aws-credentials is \
+                 made private (mode 644 → 600)"
+            ),
+            &format!("5/5 delete the old key {ALICE_KEY} at IAM, and remove its cached sessions"),
+            "--dry-run: nothing was called or changed",
+        ]
+    );
+    assert!(world.sts.calls().is_empty(), "{:?}", world.sts.calls());
+    assert_eq!(credentials(&world), alice_credentials());
+    assert_eq!(mode(&credentials_path(&world)), 0o644);
+    assert!(world.sts.access_keys(ALICE_ARN) == [ALICE_KEY]);
 }

@@ -79,7 +79,15 @@ fn malformed_flag_values_are_usage_errors_in_the_words_typed() {
         ),
         (
             &["exec", "--region", "eu west 1", "--", "true"],
-            "--region: 'eu west 1' is not a region name",
+            "--region: 'eu west 1' is not a region name, such as eu-west-1",
+        ),
+        (
+            &["exec", "--region", "foo", "--", "true"],
+            "--region: 'foo' is not a region name, such as eu-west-1",
+        ),
+        (
+            &["exec", "--region", "us-east-1x", "--", "true"],
+            "--region: 'us-east-1x' is not a region name, such as eu-west-1",
         ),
         (
             &["add", "--mfa-serial", "my phone"],

@@ -84,6 +84,17 @@ pub fn shared(meta: &Metadata) -> bool {
     meta.mode() & 0o077 != 0
 }
 
+/// Takes group's and others' access away from an open file (it is to hold
+/// a secret key), keeping the owner's: the mode it had, when they had any.
+pub fn make_file_private(file: &File) -> io::Result<Option<u32>> {
+    let meta = file.metadata()?;
+    if !shared(&meta) {
+        return Ok(None);
+    }
+    file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o700))?;
+    Ok(Some(meta.mode() & 0o777))
+}
+
 /// Creates a folder only the user may enter (0700 from the start).
 pub fn create_private_dir(path: &Path) -> io::Result<()> {
     DirBuilder::new().mode(0o700).create(path)

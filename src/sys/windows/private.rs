@@ -114,6 +114,11 @@ pub fn shared(_meta: &Metadata) -> bool {
     false
 }
 
+/// Nothing to do: there are no modes (a file is private by its folder's ACL).
+pub fn make_file_private(_file: &File) -> io::Result<Option<u32>> {
+    Ok(None)
+}
+
 /// Creates a folder (private by its parent's ACL).
 pub fn create_private_dir(path: &Path) -> io::Result<()> {
     std::fs::create_dir(path)

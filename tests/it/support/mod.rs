@@ -113,6 +113,14 @@ impl World {
         self.dir.path()
     }
 
+    /// `path` as awsmfa writes it for a person: in the home folder, with `~`.
+    pub fn shown(&self, path: &Path) -> String {
+        match path.strip_prefix(self.home()) {
+            Ok(rest) => format!("~/{}", rest.display()),
+            Err(_) => path.display().to_string(),
+        }
+    }
+
     pub fn cache_dir(&self) -> PathBuf {
         self.home().join("cache")
     }
@@ -125,8 +133,12 @@ impl World {
         std::fs::write(self.config_path(), text).expect("write config");
     }
 
+    /// The credentials file, private (mode 600) as `aws configure` writes it.
     pub fn write_credentials(&self, text: &str) {
-        std::fs::write(self.home().join("aws-credentials"), text).expect("write credentials");
+        let path = self.home().join("aws-credentials");
+        std::fs::write(&path, text).expect("write credentials");
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod credentials");
     }
 
     /// Cache entries (not locks or used-code records).
@@ -301,6 +313,16 @@ impl Run {
             self.stderr
         );
         self
+    }
+}
+
+/// What a pseudo-terminal showed, as text: rexpect hands over each byte
+/// as a character, so `→` arrives as three.
+pub fn from_pty(shown: &str) -> String {
+    match shown.chars().all(|c| (c as u32) < 256) {
+        true => String::from_utf8_lossy(&shown.chars().map(|c| c as u8).collect::<Vec<u8>>())
+            .into_owned(),
+        false => shown.to_owned(),
     }
 }
 
