@@ -123,6 +123,28 @@ pub fn run(args: &AddArgs) -> Result<()> {
         shown_key_id(&keys.access_key_id),
         identity.arn
     );
+    // No device named: IAM says which the user has, and it is written into
+    // the config file before the keys are stored (several and no terminal:
+    // an error naming each, nothing stored). IAM refusing: said as before.
+    let serial_before = files.setting_of(profile, "mfa_serial");
+    let found = match (serial_before, &args.mfa_serial) {
+        (None, None) => match crate::session::device::of_user(&settings, &files, profile, &keys) {
+            Ok(devices) => Some(crate::session::device::settle(
+                &devices,
+                profile,
+                &files.config,
+                crate::sys::Terminal::open(),
+                true,
+            )?),
+            Err(e) => {
+                if settings.verbose {
+                    crate::say!("awsmfa: IAM did not list the user's MFA devices: {e}");
+                }
+                None
+            }
+        },
+        _ => None,
+    };
     keystore::store(profile, &keys)?;
     // The keystore must hold exactly these keys before the file loses them.
     match keystore::read(profile)? {
@@ -177,8 +199,15 @@ pub fn run(args: &AddArgs) -> Result<()> {
             path.display()
         ));
     }
-    match (serial, &args.mfa_serial) {
-        (_, Some(arn)) => {
+    match (serial, &args.mfa_serial, &found) {
+        (None, None, Some(found)) => {
+            out.push_str(&format!(
+                "set mfa_serial = {found} for profile '{profile}' in {} (the user's MFA device, as \
+                 IAM lists it)\n",
+                files.config.display()
+            ));
+        }
+        (_, Some(arn), _) => {
             let text = read_file(&files.config)?.unwrap_or_default();
             rewrite(
                 &files.config,
@@ -189,8 +218,8 @@ pub fn run(args: &AddArgs) -> Result<()> {
                 files.config.display()
             ));
         }
-        (Some(_), None) => {}
-        (None, None) => {
+        (Some(_), None, _) => {}
+        (None, None, None) => {
             let section = if profile == "default" {
                 "[default]".to_owned()
             } else {
@@ -204,7 +233,7 @@ pub fn run(args: &AddArgs) -> Result<()> {
             ));
         }
     }
-    super::print(out.as_bytes())
+    super::print(crate::words::for_people(&out).as_bytes())
 }
 
 /// The profile's keys in the AWS files, when both are there.

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 
 pub fn run(args: &LoginArgs) -> Result<()> {
     let settings = Settings::from_process(&args.session.flags())?;
-    let setup = Setup::new(&settings)?;
+    let setup = Setup::finding_device(&settings)?;
     // Before any code is spent or any sign-in token asked for.
     check_role(&setup.plan, &setup.files)?;
     if !args.stdout {

@@ -87,7 +87,7 @@ fn settings() -> Result<Settings> {
 
 /// The set-up of a command that gets a session.
 fn setup(args: &SessionArgs) -> Result<Setup> {
-    Setup::new(&Settings::from_process(&args.flags())?)
+    Setup::finding_device(&Settings::from_process(&args.flags())?)
 }
 
 /// The command line, or a usage error in awsmfa's words: one line, at most

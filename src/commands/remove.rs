@@ -128,5 +128,5 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
     let cache = Cache::new(&settings)?;
     let serial = files.setting_of(profile, "mfa_serial");
     out.push_str(&super::clear::forget_keys(&cache, profile, serial)?);
-    super::print(out.as_bytes())
+    super::print(crate::words::for_people(&out).as_bytes())
 }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 pub fn run(args: &RotateArgs) -> Result<()> {
     let settings = Settings::from_process(&args.session.flags())?;
-    let mut setup = crate::session::Setup::new(&settings)?;
+    let mut setup = crate::session::Setup::finding_device(&settings)?;
     let verbose = settings.verbose;
     let step = |text: &str| {
         if verbose {

@@ -412,6 +412,24 @@ impl Files {
             .collect()
     }
 
+    /// Where `profile` stands on an IAM user whose long-term keys are in
+    /// the files and no profile on the way names an `mfa_serial`: that
+    /// user's profile and keys, with which IAM can be asked for the device.
+    pub fn without_device(&self, profile: &str) -> Option<(String, LongTermKeys)> {
+        let chain = self.chain(profile).ok()?;
+        let user = chain.last()?;
+        if self.setting(&chain, "mfa_serial").is_some()
+            || self.get(user, "aws_session_token").is_some()
+        {
+            return None;
+        }
+        let keys = LongTermKeys {
+            access_key_id: self.get(user, "aws_access_key_id")?.to_owned(),
+            secret_access_key: Secret::new(self.get(user, "aws_secret_access_key")?),
+        };
+        Some((user.clone(), keys))
+    }
+
     /// The profile `profile` stands for: itself, or, where its credentials
     /// are awsmfa's own (`credential_process = awsmfa credential-process
     /// --profile NAME`, as the README's set-up writes), NAME (followed

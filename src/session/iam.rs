@@ -1,8 +1,10 @@
-//! The three IAM calls of `rotate` (ListAccessKeys, CreateAccessKey,
-//! DeleteAccessKey) in IAM's query protocol: a form POST, signed with
-//! SigV4 by the SDK's own signer (`aws-sigv4`), sent over the SDK's HTTP
-//! client, answered in XML. A generated IAM client for three calls would
-//! add minutes to a clean build and megabytes to `awsmfa-full`
+//! The IAM calls awsmfa makes, in IAM's query protocol: a form POST, signed
+//! with SigV4 by the SDK's own signer (`aws-sigv4`), sent over the SDK's
+//! HTTP client, answered in XML. `rotate`'s three (ListAccessKeys,
+//! CreateAccessKey, DeleteAccessKey) on the MFA session; ListMFADevices,
+//! which finds the user's MFA device, on the long-term key (IAM lets a user
+//! list their own devices without MFA). A generated IAM client for four
+//! calls would add minutes to a clean build and megabytes to `awsmfa-full`
 //! (BENCHMARKS.md); the front never reaches this file.
 
 use super::Credentials;
@@ -24,13 +26,74 @@ const FIRST_PAUSE: Duration = Duration::from_millis(250);
 /// again is safe even for CreateAccessKey.
 const THROTTLED: [&str; 3] = ["Throttling", "ThrottlingException", "RequestLimitExceeded"];
 
-/// Where IAM is, and the session its calls are signed with.
+/// Where IAM is, and the keys its calls are signed with.
 pub struct Iam<'a> {
     url: String,
     region: &'static str,
-    session: &'a Credentials,
+    keys: Keys<'a>,
     /// The proxies and CA bundle every HTTPS call goes through.
     network: &'a Network,
+}
+
+/// What IAM calls are signed with: the MFA session, or the long-term key.
+struct Keys<'a> {
+    access_key_id: &'a str,
+    secret_access_key: &'a Secret,
+    session_token: Option<&'a Secret>,
+}
+
+/// One of the user's MFA devices, as ListMFADevices shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Device {
+    pub serial: String,
+    pub user: String,
+}
+
+/// What kind of device a serial is: IAM names FIDO security keys and
+/// passkeys `arn:…:u2f/…`, virtual devices `arn:…:mfa/…`, and hardware
+/// TOTP tokens by their serial number.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DeviceKind {
+    Virtual,
+    Hardware,
+    Fido,
+}
+
+impl Device {
+    pub fn kind(&self) -> DeviceKind {
+        if self.serial.contains(":u2f/") {
+            DeviceKind::Fido
+        } else if self.serial.starts_with("arn:") {
+            DeviceKind::Virtual
+        } else {
+            DeviceKind::Hardware
+        }
+    }
+
+    /// Whether STS can take its codes (TOTP): not a FIDO key's.
+    pub fn gives_codes(&self) -> bool {
+        self.kind() != DeviceKind::Fido
+    }
+
+    /// `a virtual device of user alice`.
+    pub fn describe(&self) -> String {
+        let kind = match self.kind() {
+            DeviceKind::Virtual => "a virtual device",
+            DeviceKind::Hardware => "a hardware TOTP token",
+            DeviceKind::Fido => "a FIDO security key",
+        };
+        format!("{kind} of user {}", self.user)
+    }
+}
+
+/// The partition a region is in, for IAM's global endpoint, as an ARN
+/// prefix (`arn:aws-cn:`), when there is no ARN yet to take it from.
+pub fn partition_arn(region: Option<&str>) -> &'static str {
+    match region {
+        Some(r) if r.starts_with("cn-") => "arn:aws-cn:",
+        Some(r) if r.starts_with("us-gov-") => "arn:aws-us-gov:",
+        _ => "arn:aws:",
+    }
 }
 
 /// One of the user's access keys, as ListAccessKeys shows it.
@@ -62,12 +125,53 @@ impl<'a> Iam<'a> {
         network: &'a Network,
     ) -> Iam<'a> {
         let (url, region) = endpoint(url.as_deref(), arn);
+        let keys = Keys {
+            access_key_id: &session.access_key_id,
+            secret_access_key: &session.secret_access_key,
+            session_token: Some(&session.session_token),
+        };
         Iam {
             url,
             region,
-            session,
+            keys,
             network,
         }
+    }
+
+    /// IAM signed with the user's long-term key, for the calls IAM allows
+    /// without MFA (ListMFADevices); `arn` gives the partition.
+    pub fn with_long_term_key(
+        url: Option<String>,
+        arn: &str,
+        keys: &'a LongTermKeys,
+        network: &'a Network,
+    ) -> Iam<'a> {
+        let (url, region) = endpoint(url.as_deref(), arn);
+        let keys = Keys {
+            access_key_id: &keys.access_key_id,
+            secret_access_key: &keys.secret_access_key,
+            session_token: None,
+        };
+        Iam {
+            url,
+            region,
+            keys,
+            network,
+        }
+    }
+
+    /// The caller's own MFA devices (no `UserName`: IAM lists the user
+    /// whose key signs).
+    pub fn list_mfa_devices(&self) -> Result<Vec<Device>> {
+        let xml = self.call("ListMFADevices", &[])?;
+        let users = values(&xml, "UserName");
+        let serials = values(&xml, "SerialNumber");
+        Ok(serials
+            .into_iter()
+            .zip(users)
+            .filter(|(serial, _)| plausible(serial))
+            .map(|(serial, user)| Device { serial, user })
+            .collect())
     }
 
     pub fn describe(&self) -> &str {
@@ -155,11 +259,11 @@ impl<'a> Iam<'a> {
             return Ok(Ok(text));
         }
         let scrub = |s: String| {
-            crate::one_line(
-                &s.replace(self.session.secret_access_key.expose(), "***")
-                    .replace(self.session.session_token.expose(), "***"),
-                300,
-            )
+            let mut s = s.replace(self.keys.secret_access_key.expose(), "***");
+            if let Some(token) = self.keys.session_token {
+                s = s.replace(token.expose(), "***");
+            }
+            crate::one_line(&s, 300)
         };
         let code = values(&text, "Code").into_iter().next().map(scrub);
         let message = values(&text, "Message").into_iter().next().map(scrub);
@@ -179,9 +283,11 @@ impl<'a> Iam<'a> {
         use aws_sigv4::sign::v4;
         let content_type = "application/x-www-form-urlencoded; charset=utf-8";
         let identity = aws_credential_types::Credentials::new(
-            &self.session.access_key_id,
-            self.session.secret_access_key.expose(),
-            Some(self.session.session_token.expose().to_owned()),
+            self.keys.access_key_id,
+            self.keys.secret_access_key.expose(),
+            self.keys
+                .session_token
+                .map(|token| token.expose().to_owned()),
             None,
             "awsmfa",
         )

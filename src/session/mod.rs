@@ -4,6 +4,7 @@
 //! serves every role of that user.
 
 pub mod cache;
+pub mod device;
 mod dns;
 pub mod iam;
 mod setup;

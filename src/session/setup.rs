@@ -65,6 +65,26 @@ impl Setup {
         })
     }
 
+    /// `new`, for a run that may call STS: a user profile with long-term
+    /// keys and no `mfa_serial` gets its device from IAM (written into the
+    /// config file at a terminal, else named in the error's hint) before
+    /// any code is asked for. The front's `cached` never comes here.
+    pub fn finding_device(settings: &Settings) -> Result<Setup> {
+        match Setup::new(settings) {
+            Err(error) => {
+                let files = Files::load(&settings.config_file, &settings.credentials_file)?;
+                let Some((user, keys)) = files.without_device(&settings.profile) else {
+                    return Err(error);
+                };
+                match super::device::find_for(settings, &files, &user, &keys)? {
+                    true => Setup::new(settings),
+                    false => Err(error),
+                }
+            }
+            setup => setup,
+        }
+    }
+
     /// Credentials for the plan: cached when usable, else from STS.
     pub fn get(&self) -> Result<Credentials> {
         super::get(&self.plan, &self.cache, &self.options)

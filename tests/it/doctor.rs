@@ -273,6 +273,12 @@ fn keys_and_variables_that_would_surprise() {
 #[test]
 fn json_has_one_object_per_check() {
     let world = World::new();
+    // A credentials file others may read: a warning with its fix.
+    std::fs::set_permissions(
+        world.home().join("aws-credentials"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
     let run = doctor(&world, &["--json"]);
     run.ok();
     let checks: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

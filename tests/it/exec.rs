@@ -325,9 +325,13 @@ fn configuration_errors_are_one_line_and_call_nothing() {
         "{}",
         run.stderr
     );
+    // The line names the user's real device, which IAM listed.
     assert!(
+        run.stderr.contains(
+            "mfa_serial = arn:aws:iam::123456789012:mfa/alice (a virtual device of user alice"
+        ),
+        "{}",
         run.stderr
-            .contains("mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME")
     );
 
     world.write_config(ALICE_CONFIG);
@@ -345,7 +349,10 @@ fn configuration_errors_are_one_line_and_call_nothing() {
     world
         .run(&["exec", "--token-code", &c, "--", "true"])
         .fails_with(125, "aws-config line 2: expected 'key = value'");
-    assert!(world.sts.calls().is_empty());
+    // Only IAM's read-only listing of the user's devices (for the missing
+    // mfa_serial above): no STS call, no code spent.
+    let actions: Vec<String> = world.sts.calls().into_iter().map(|c| c.action).collect();
+    assert_eq!(actions, ["ListMFADevices"]);
 }
 
 #[test]

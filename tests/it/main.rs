@@ -13,6 +13,7 @@ mod cache;
 mod cached_path;
 mod commands;
 mod completions;
+mod device;
 mod dialogs;
 mod doctor;
 mod exec;

@@ -197,6 +197,8 @@ impl World {
             )
             .env("AWSMFA_CACHE_DIR", self.cache_dir())
             .env("AWS_ENDPOINT_URL_STS", &self.sts.url)
+            // The stand-in serves IAM too (ListMFADevices, rotate's calls).
+            .env("AWS_ENDPOINT_URL_IAM", &self.sts.url)
             .env("AWS_PROFILE", "alice");
         command
     }

@@ -112,6 +112,11 @@ struct State {
     slow_actions: HashMap<String, Duration>,
     /// Calls of an action still to be refused as too many (`Throttling`).
     throttled: HashMap<String, u32>,
+    /// IAM: alice's MFA devices, as ListMFADevices lists them (STS takes
+    /// codes for any that is not a FIDO key); whether the listing is
+    /// denied, as by a stricter policy.
+    devices: Vec<String>,
+    refuse_device_listing: bool,
 }
 
 #[derive(Clone)]
@@ -164,6 +169,8 @@ impl Sts {
             refuse_key_deletion: false,
             slow_actions: HashMap::new(),
             throttled: HashMap::new(),
+            devices: vec![ALICE_SERIAL.to_owned()],
+            refuse_device_listing: false,
         }));
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
@@ -188,6 +195,19 @@ impl Sts {
         identity.secret = secret.to_owned();
         s.identities.insert(key.to_owned(), identity);
         s.serials.insert(key.to_owned(), ALICE_SERIAL.to_owned());
+    }
+
+    /// IAM: alice's MFA devices are `serials` (virtual ARNs, hardware
+    /// serials, `…:u2f/…` FIDO keys), in that order.
+    pub fn set_devices(&self, serials: &[&str]) {
+        let mut s = self.state.lock().unwrap();
+        s.devices = serials.iter().map(|d| d.to_string()).collect();
+    }
+
+    /// IAM: ListMFADevices is denied, as by a policy stricter than AWS's
+    /// "force MFA" example.
+    pub fn refuse_device_listing(&self) {
+        self.state.lock().unwrap().refuse_device_listing = true;
     }
 
     /// IAM: new access keys work only `delay` after CreateAccessKey.
@@ -469,6 +489,7 @@ fn handle(request: &Request, state: &Mutex<State>) -> (u16, String) {
         "ListAccessKeys" | "CreateAccessKey" | "DeleteAccessKey" => {
             iam(&mut s, &action, &identity, &params)
         }
+        "ListMFADevices" => list_mfa_devices(&s, &identity),
         _ => error(400, "InvalidAction", "Could not find operation"),
     }
 }
@@ -583,6 +604,40 @@ fn assume_role(
 
 /// Checks SerialNumber and TokenCode the way STS does: the device's serial,
 /// a code it shows (one `next_code` handed out), not one accepted before.
+/// IAM ListMFADevices of the caller, allowed without MFA (as in AWS's
+/// "force MFA" example policy, whose NotAction lists it).
+fn list_mfa_devices(s: &State, caller: &Identity) -> (u16, String) {
+    if s.refuse_device_listing || !caller.arn.contains(":user/") {
+        return error(
+            403,
+            "AccessDenied",
+            &format!(
+                "User: {} is not authorized to perform: iam:ListMFADevices",
+                caller.arn
+            ),
+        );
+    }
+    let name = caller.arn.rsplit('/').next().unwrap_or("");
+    let members: String = match caller.arn == ALICE_ARN {
+        true => s
+            .devices
+            .iter()
+            .map(|serial| {
+                format!(
+                    "<member><UserName>{name}</UserName><SerialNumber>{serial}</SerialNumber><EnableDate>2026-01-01T00:00:00Z</EnableDate></member>"
+                )
+            })
+            .collect(),
+        false => String::new(),
+    };
+    (
+        200,
+        format!(
+            "<ListMFADevicesResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><ListMFADevicesResult><MFADevices>{members}</MFADevices><IsTruncated>false</IsTruncated></ListMFADevicesResult><ResponseMetadata><RequestId>8</RequestId></ResponseMetadata></ListMFADevicesResponse>"
+        ),
+    )
+}
+
 fn check_mfa(
     s: &mut State,
     key: &str,
@@ -590,7 +645,9 @@ fn check_mfa(
 ) -> Result<(), (u16, String)> {
     let serial = params.get("SerialNumber").cloned().unwrap_or_default();
     let code = params.get("TokenCode").cloned().unwrap_or_default();
-    if s.serials.get(key) != Some(&serial) {
+    let of_alice = s.identities.get(key).is_some_and(|i| i.arn == ALICE_ARN);
+    let a_device = of_alice && s.devices.contains(&serial) && !serial.contains(":u2f/");
+    if s.serials.get(key) != Some(&serial) && !a_device {
         return Err(error(
             403,
             "AccessDenied",
