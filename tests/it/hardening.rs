@@ -820,7 +820,7 @@ fn aws_files_that_are_fifos_devices_or_huge_are_refused_at_once() {
             let run = run_bounded(&world, args);
             run.fails_with(status, why);
             assert!(
-                run.stderr.contains(&world.shown(&path)),
+                run.stderr.contains(&world.shown(path)),
                 "{what}: {}",
                 run.stderr
             );
