@@ -131,8 +131,10 @@ With no COMMAND it starts $SHELL. Exit status: the command's own, or 125 when aw
     #[command(
         long_about = "Checks the AWS files, the profile and its MFA device, the shell's variables, \
 mfa_process, STS (reachable, and this machine's clock against STS's) and the cache, one line per \
-check: ok, warn or fail, what was checked, and what to do. It asks for no code, makes no signed \
-call and prints no secret, so its output can go into a bug report. Exit status: 0 when nothing \
+check: ok, warn or fail, what was checked, and what to do. It asks for no code and prints no \
+secret, so its output can go into a bug report. Its one signed call is read-only: IAM \
+ListMFADevices with the long-term key in the AWS files (allowed without MFA), to check that \
+mfa_serial is one of the user's own devices. Exit status: 0 when nothing \
 fails, 1 otherwise."
     )]
     Doctor(DoctorArgs),

@@ -149,12 +149,22 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
                 .and_then(|files| files.mfa_serial_of(&settings.profile))
             {
                 checks.push(device_check(serial));
+            } else if let Some(found) = files
+                .as_ref()
+                .ok()
+                .and_then(|files| missing_device_check(&settings, files))
+            {
+                checks.push(found);
             }
             None
         }
         Some(Ok(plan)) => {
             checks.push(profile_check(plan));
-            checks.push(device_check(&plan.mfa.serial));
+            let device = device_check(&plan.mfa.serial);
+            checks.push(match (&device.status, &files) {
+                (Status::Ok, Ok(files)) => users_device_check(&settings, files, plan, device),
+                _ => device,
+            });
             if let Ok(files) = &files {
                 checks.push(key_check(plan, &files.credentials));
             }
@@ -297,6 +307,76 @@ fn profile_check(plan: &Plan) -> Check {
         .unwrap_or_default();
     let detail = format!("'{}': {}{role}", plan.profile, crate::session::kind(plan));
     check("profile", Status::Ok, detail, None)
+}
+
+/// The MFA device line checked against the user's own devices, which IAM
+/// lists to the long-term key in the files (ListMFADevices: read-only, no
+/// MFA needed). Keys in the keystore are not read (it may ask to be
+/// unlocked); IAM refusing or unreachable leaves the line as it was.
+fn users_device_check(settings: &Settings, files: &Files, plan: &Plan, device: Check) -> Check {
+    let KeysAt::Files(keys) = &plan.user.keys else {
+        return device;
+    };
+    let Ok(devices) = session::device::of_user(settings, files, &plan.user.profile, keys) else {
+        return device;
+    };
+    let serial = &plan.mfa.serial;
+    if let Some(found) = devices.iter().find(|d| &d.serial == serial) {
+        return check(
+            "MFA device",
+            Status::Ok,
+            format!("{serial} ({})", found.describe()),
+            None,
+        );
+    }
+    let theirs: Vec<String> = devices
+        .iter()
+        .filter(|d| d.gives_codes())
+        .map(|d| format!("{} ({})", d.serial, d.describe()))
+        .collect();
+    let hint = devices
+        .iter()
+        .find(|d| d.gives_codes())
+        .map(|d| {
+            format!(
+                "set mfa_serial = {} for profile '{}'",
+                d.serial, plan.user.profile
+            )
+        })
+        .unwrap_or_else(|| "assign a virtual MFA device to the user in the IAM console".into());
+    check(
+        "MFA device",
+        Status::Fail,
+        match theirs.is_empty() {
+            true => format!(
+                "mfa_serial = {serial} is not a device of the IAM user of profile '{}', who has \
+                 none that gives codes",
+                plan.user.profile
+            ),
+            false => format!(
+                "mfa_serial = {serial} is not a device of the IAM user of profile '{}': theirs \
+                 {} {}",
+                plan.user.profile,
+                if theirs.len() == 1 { "is" } else { "are" },
+                theirs.join(", ")
+            ),
+        },
+        Some(hint),
+    )
+}
+
+/// For a user profile with keys and no `mfa_serial`: the device IAM lists,
+/// as the line to add (or why there is none to add).
+fn missing_device_check(settings: &Settings, files: &Files) -> Option<Check> {
+    let (user, keys) = files.without_device(&settings.profile)?;
+    let devices = session::device::of_user(settings, files, &user, &keys).ok()?;
+    let error = session::device::settle(&devices, &user, &files.config, None, false).err()?;
+    Some(check(
+        "MFA device",
+        Status::Fail,
+        error.to_string(),
+        error.hint().map(str::to_owned),
+    ))
 }
 
 /// `arn:PARTITION:iam::ACCOUNT:mfa/NAME`; a FIDO key (`u2f/`) cannot serve

@@ -65,6 +65,9 @@ pub struct Options {
     /// `AWSMFA_PROMPT`, over the profile's `mfa_prompt`.
     pub prompt: Option<mfa::Prompt>,
     pub verbose: bool,
+    /// IAM's endpoint (`AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`), for the
+    /// one ListMFADevices call after STS refuses a code.
+    pub iam_url: Option<String>,
 }
 
 /// Credentials for `plan`: cached when good for `min_ttl`, else from STS.
@@ -345,19 +348,91 @@ impl Run<'_> {
     fn new_user_session(&self) -> Result<Credentials> {
         let user = &self.plan.user;
         let keys = self.long_term_keys()?;
+        let mut device_checked = false;
         self.with_code(&user.profile, |code| {
             self.say(&format!(
                 "profile '{}': calling STS GetSessionToken at {}",
                 user.profile,
                 self.options.endpoint.describe()
             ));
-            sts::get_session_token(
+            let result = sts::get_session_token(
                 &self.options.endpoint,
                 signer(&keys),
                 &self.plan.mfa.serial,
                 code,
                 user.duration,
-            )
+            );
+            match result {
+                // Once a run: a device that is not the user's is why, and no
+                // other code can help (so a prompt does not ask again).
+                Err(refused @ Error::MfaRejected { .. }) if !device_checked => {
+                    device_checked = true;
+                    Err(self.not_the_users_device(&keys).unwrap_or(refused))
+                }
+                other => other,
+            }
+        })
+    }
+
+    /// After STS refused a code: when `mfa_serial` is not one of the user's
+    /// own devices (IAM ListMFADevices, with the long-term key), that, with
+    /// the right one. `None` when it is, or IAM does not say.
+    fn not_the_users_device(&self, keys: &LongTermKeys) -> Option<Error> {
+        let serial = &self.plan.mfa.serial;
+        let arn = match serial.starts_with("arn:") {
+            true => serial.as_str(),
+            false => iam::partition_arn(self.plan.region.as_deref()),
+        };
+        let iam = iam::Iam::with_long_term_key(
+            self.options.iam_url.clone(),
+            arn,
+            keys,
+            self.options.endpoint.network(),
+        );
+        self.say(&format!(
+            "STS refused the code: asking IAM ListMFADevices at {} whether {serial} is the user's",
+            iam.describe()
+        ));
+        let devices = match iam.list_mfa_devices() {
+            Ok(devices) => devices,
+            Err(e) => {
+                self.say(&format!("IAM did not list the user's MFA devices: {e}"));
+                return None;
+            }
+        };
+        if devices.iter().any(|d| &d.serial == serial) {
+            return None;
+        }
+        let profile = &self.plan.user.profile;
+        let theirs: Vec<&iam::Device> = devices.iter().filter(|d| d.gives_codes()).collect();
+        let named: Vec<String> = theirs
+            .iter()
+            .map(|d| format!("{} ({})", d.serial, d.describe()))
+            .collect();
+        Some(match theirs.first() {
+            Some(right) => Error::config_with_hint(
+                format!(
+                    "STS refused the code: mfa_serial = {serial} (profile '{profile}') is not a \
+                     device of this IAM user, whose {} {}",
+                    if theirs.len() == 1 {
+                        "device is"
+                    } else {
+                        "devices are"
+                    },
+                    named.join(", ")
+                ),
+                format!(
+                    "set mfa_serial = {} for profile '{profile}', then use a code of that device",
+                    right.serial
+                ),
+            ),
+            None => Error::config_with_hint(
+                format!(
+                    "STS refused the code: mfa_serial = {serial} (profile '{profile}') is not a \
+                     device of this IAM user, who has no MFA device that gives codes"
+                ),
+                "assign a virtual MFA device (an authenticator app) in the IAM console",
+            ),
         })
     }
 

@@ -55,6 +55,7 @@ impl Setup {
             process_timeout: settings.process_timeout,
             prompt: settings.prompt,
             verbose: settings.verbose,
+            iam_url: settings.iam_url.clone(),
         };
         Ok(Setup {
             files,

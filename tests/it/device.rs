@@ -227,3 +227,54 @@ fn add_writes_the_users_device_before_storing_the_keys() {
     exec.env("DBUS_SESSION_BUS_ADDRESS", &keyring.address);
     world.run_command(exec).ok();
 }
+
+/// A code STS refuses while `mfa_serial` is not one of the user's devices
+/// (an old phone): said so, with the right one; a prompt does not ask again.
+#[test]
+fn a_refused_code_with_someone_elses_device_names_the_users_own() {
+    let world = World::new();
+    let old = "arn:aws:iam::123456789012:mfa/old-phone";
+    world.write_config(&format!(
+        "[profile alice]\nmfa_serial = {old}\nregion = eu-west-1\n"
+    ));
+    let run = world.run_with_code(&["exec", "--", "true"]);
+    run.fails_with(
+        125,
+        &format!(
+            "STS refused the code: mfa_serial = {old} (profile 'alice') is not a device of this \
+             IAM user, whose device is {ALICE_SERIAL} (a virtual device of user alice)"
+        ),
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "hint: set mfa_serial = {ALICE_SERIAL} for profile 'alice'"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.sts.count("ListMFADevices"), 1);
+
+    let mut terminal = spawn_command(
+        world.terminal_command(&["exec", "--", "true"]),
+        Some(20_000),
+    )
+    .expect("a pty");
+    terminal
+        .exp_string(&format!("MFA code for {old}: "))
+        .unwrap();
+    terminal.send_line(&code()).unwrap();
+    let rest = terminal.exp_eof().unwrap();
+    assert!(rest.contains("is not a device of this IAM user"), "{rest}");
+    assert!(!rest.contains("MFA code for"), "asked again: {rest}");
+    assert_eq!(world.sts.count("GetSessionToken"), 2);
+
+    // The right device, a wrong code: STS's refusal as ever, tries left.
+    world.write_config(ALICE_CONFIG);
+    let run = world.run(&["exec", "--token-code", WRONG_CODE, "--", "true"]);
+    assert_eq!(run.status, 125, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("STS rejected the MFA code"),
+        "{}",
+        run.stderr
+    );
+}

@@ -60,12 +60,22 @@ fn a_healthy_setup_is_all_ok_and_spends_nothing() {
         "{}",
         run.stdout
     );
-    // No code, no signed call: only an unsigned probe reached STS.
+    // No code; one signed call, read-only: IAM's list of the user's own
+    // devices, with the long-term key. Else only an unsigned probe of STS.
     let calls = world.sts.calls();
     assert!(!calls.is_empty());
     assert!(
-        calls.iter().all(|c| c.access_key_id.is_empty()),
+        calls
+            .iter()
+            .all(|c| c.access_key_id.is_empty() || c.action == "ListMFADevices"),
         "{calls:?}"
+    );
+    assert_eq!(world.sts.signers("ListMFADevices"), [ALICE_KEY]);
+    assert!(
+        line(&run.stdout, "MFA device")
+            .contains("arn:aws:iam::123456789012:mfa/alice (a virtual device of user alice)"),
+        "{}",
+        run.stdout
     );
     assert_eq!(
         world.sts.count("GetSessionToken") + world.sts.count("AssumeRole"),
@@ -508,4 +518,42 @@ fn one_cached_session_is_one_entry() {
     let sts = line(&run.stdout, "STS");
     assert!(sts.contains("the clock agrees with STS's"), "{sts}");
     assert!(!sts.contains(" 0 ms"), "{sts}");
+}
+
+/// A `mfa_serial` that is not one of the user's devices fails, naming
+/// theirs; a profile without one gets the line IAM's list gives.
+#[test]
+fn the_mfa_device_is_checked_against_the_users_own() {
+    let world = private_world();
+    world.write_config(
+        "[profile alice]\nmfa_serial = arn:aws:iam::123456789012:mfa/old-phone\nregion = eu-west-1\n",
+    );
+    let run = doctor(&world, &[]);
+    assert_eq!(run.status, 1, "{}", run.stdout);
+    let device = line(&run.stdout, "MFA device");
+    assert!(
+        device.starts_with("fail")
+            && device.contains("mfa_serial = arn:aws:iam::123456789012:mfa/old-phone is not a device of the IAM user of profile 'alice': theirs is arn:aws:iam::123456789012:mfa/alice (a virtual device of user alice)")
+            && device.contains("→ set mfa_serial = arn:aws:iam::123456789012:mfa/alice for profile 'alice'"),
+        "{device}"
+    );
+    world.write_config("[profile alice]\nregion = eu-west-1\n");
+    let run = doctor(&world, &[]);
+    let device = line(&run.stdout, "MFA device");
+    assert!(
+        device.starts_with("fail")
+            && device.contains("add this line to [profile alice] in ~/aws-config: mfa_serial = arn:aws:iam::123456789012:mfa/alice"),
+        "{device}"
+    );
+    // IAM refusing: the line as it was, from the files alone.
+    world.write_config(ALICE_CONFIG);
+    world.sts.refuse_device_listing();
+    let run = doctor(&world, &[]);
+    run.ok();
+    assert!(
+        line(&run.stdout, "MFA device").starts_with("ok  "),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(world.sts.count("GetSessionToken"), 0);
 }

@@ -46,7 +46,13 @@ spaces in it are ignored. At the terminal prompt a malformed or rejected code is
 again, 3 tries in all, each failed one saying how many are left; an empty line asks again \
 without spending one. A --token-code that is not six digits is a usage error, which never \
 repeats the code. STS refuses a code it has accepted before, and so does awsmfa, without \
-sending it.";
+sending it; a code that mfa_process or ykman gives twice in one 30-second step is followed by \
+the next step's. The MFA device need not be looked up: for a user profile with long-term keys \
+and no mfa_serial, awsmfa asks IAM for the user's own devices (ListMFADevices, signed with the \
+long-term key, allowed without MFA) before any code is asked for; on a terminal it offers to \
+write the one device (or the one chosen of several) into the config file as mfa_serial, \
+elsewhere the error's hint is the exact line. A code STS refuses while mfa_serial is not one \
+of the user's devices is said to be so, naming theirs. A cache hit never calls IAM.";
 
 const EXIT_STATUS: &[Item] = &[
     (
