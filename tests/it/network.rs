@@ -239,13 +239,15 @@ fn doctor_names_the_proxy_without_its_credentials_and_the_bundle() {
         "{}",
         run.stdout
     );
-    // The probe went through the tunnel, trusting the bundle.
+    // The probe went through the tunnel, trusting the bundle; so did IAM's
+    // listing of the user's devices (the same client, the same route).
     let sts = line(&run.stdout, "STS");
     assert!(
         sts.starts_with("ok") && sts.contains(&world.sts.url),
         "{sts}"
     );
-    assert_eq!(proxy.connects().len(), 1);
+    assert_eq!(proxy.connects().len(), 2);
+    assert_eq!(world.sts.count("ListMFADevices"), 1);
 
     // No bundle, no proxy.
     let run = World::new().run(&["doctor"]);

@@ -184,6 +184,8 @@ fn the_aws_cli_sees_only_the_endpoint() {
             "AWS_CONTAINER_AUTHORIZATION_TOKEN",
             "AWS_CONTAINER_CREDENTIALS_FULL_URI",
             "AWS_DEFAULT_REGION",
+            // The test world's (the stand-in serves IAM too), passed through.
+            "AWS_ENDPOINT_URL_IAM",
             "AWS_ENDPOINT_URL_STS",
             "AWS_REGION",
             "AWS_SHARED_CREDENTIALS_FILE",
@@ -984,7 +986,9 @@ fn a_flood_of_connections_cannot_keep_the_child_waiting() {
     let opened = flooding.join().unwrap();
     assert!(opened > 2000, "only {opened} connections");
     assert_eq!(status, 200, "{body}");
-    assert!(took < Duration::from_secs(1), "the child waited {took:?}");
+    // A flood that held the child's request back would hold it for good;
+    // two seconds leave room for a loaded 2-core machine.
+    assert!(took < Duration::from_secs(2), "the child waited {took:?}");
     std::fs::write(world.home().join("go"), "").unwrap();
     assert!(child.wait().unwrap().success());
 }
