@@ -149,10 +149,11 @@ pub fn check_all(inputs: &Inputs<'_>) -> Vec<Check> {
                 .and_then(|files| files.mfa_serial_of(&settings.profile))
             {
                 checks.push(device_check(serial));
-            } else if let Some(found) = files
-                .as_ref()
-                .ok()
-                .and_then(|files| missing_device_check(&settings, files))
+            } else if e.to_string().ends_with(crate::profile::NO_MFA_SERIAL)
+                && let Some(found) = files
+                    .as_ref()
+                    .ok()
+                    .and_then(|files| missing_device_check(&settings, files))
             {
                 checks.push(found);
             }

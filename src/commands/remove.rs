@@ -100,8 +100,9 @@ pub fn run(args: &RemoveArgs) -> Result<()> {
                 if let Some(mode) = opened {
                     crate::say!(
                         "awsmfa: {} could be read by group or others (mode {mode:o}); it holds \
-                         the secret key now, so it is private (mode 600)",
-                        path.display()
+                         the secret key now, so it is private (mode {:o})",
+                        path.display(),
+                        mode & 0o700
                     );
                 }
             }

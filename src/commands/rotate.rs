@@ -230,9 +230,10 @@ fn dry_run(
             let meta = std::fs::metadata(&snapshot.path).ok()?;
             crate::sys::shared(&meta).then(|| {
                 format!(
-                    "; {} is made private (mode {:o} → 600)",
+                    "; {} is made private (mode {:o} → {:o})",
                     snapshot.path.display(),
-                    crate::sys::mode_of(&meta)
+                    crate::sys::mode_of(&meta),
+                    crate::sys::mode_of(&meta) & 0o700
                 )
             })
         })
@@ -446,8 +447,9 @@ fn store_in_files(
                 if let Some(mode) = file.make_private().map_err(NotStored::Failed)? {
                     notes.push(format!(
                         "{} could be read by group or others (mode {mode:o}); it holds the new \
-                         secret key, so it is now private (mode 600)",
-                        file.path.display()
+                         secret key, so it is now private (mode {:o})",
+                        file.path.display(),
+                        mode & 0o700
                     ));
                 }
                 staged.push(file);

@@ -11,8 +11,8 @@ mod tests;
 pub use reader::Files;
 pub(crate) use reader::{Line, classify, lines, lines_with_endings, read_file};
 pub use resolve::{
-    CHAINED_ROLE_MAX, KeysAt, LongTermKeys, MAX_CHAIN, Mfa, Plan, ROLE_DURATION, Request, Role,
-    SESSION_DURATION, User, is_mfa_serial, long_term_pair_hint, security_key,
+    CHAINED_ROLE_MAX, KeysAt, LongTermKeys, MAX_CHAIN, Mfa, NO_MFA_SERIAL, Plan, ROLE_DURATION,
+    Request, Role, SESSION_DURATION, User, is_mfa_serial, long_term_pair_hint, security_key,
 };
 
 impl Files {

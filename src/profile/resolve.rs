@@ -127,6 +127,10 @@ impl From<&Settings> for Request {
     }
 }
 
+/// The end of the error for a user profile with keys and no device, the
+/// one IAM can help with (`Setup::finding_device`).
+pub const NO_MFA_SERIAL: &str = "has no mfa_serial";
+
 impl Files {
     /// Follows `source_profile` from the profile asked for down to an IAM
     /// user with long-term keys, and settles every setting on the way.
@@ -205,7 +209,7 @@ impl Files {
                 format!("[profile {user_name}]")
             };
             return Err(Error::config_with_hint(
-                format!("{of} has no mfa_serial"),
+                format!("{of} {NO_MFA_SERIAL}"),
                 format!(
                     "add this line to {section} in {}: mfa_serial = arn:aws:iam::ACCOUNT:mfa/NAME",
                     self.config.display()

@@ -72,7 +72,8 @@ impl Setup {
     /// any code is asked for. The front's `cached` never comes here.
     pub fn finding_device(settings: &Settings) -> Result<Setup> {
         match Setup::new(settings) {
-            Err(error) => {
+            // Only the missing device: any other error is said as it is.
+            Err(error) if error.to_string().ends_with(crate::profile::NO_MFA_SERIAL) => {
                 let files = Files::load(&settings.config_file, &settings.credentials_file)?;
                 let Some((user, keys)) = files.without_device(&settings.profile) else {
                     return Err(error);

@@ -284,7 +284,10 @@ fn remove_confirms_deletes_and_forgets_the_sessions() {
         "deleted without confirmation"
     );
 
-    // Back to the file, then gone from the keyring and the cache.
+    // Back to the file, then gone from the keyring and the cache; a file
+    // others could read is made private as it gets the secret, and said so.
+    let path = world.home().join("aws-credentials");
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     let run = world.run_command(on_bus(
         world.command(&["remove", "--to-file", "--force"]),
         &keyring,
@@ -296,6 +299,15 @@ fn remove_confirms_deletes_and_forgets_the_sessions() {
         "the old sessions are still cached"
     );
     assert_eq!(credentials(&world), alice_credentials());
+    assert_eq!(mode(&path), 0o600);
+    assert!(
+        run.stderr.contains(
+            "awsmfa: ~/aws-credentials could be read by group or others (mode 644); it holds the \
+             secret key now, so it is private (mode 600)"
+        ),
+        "{}",
+        run.stderr
+    );
     world
         .run_command(on_bus(world.command(&["remove", "--force"]), &keyring))
         .fails_with(1, "profile 'alice' keeps its keys in");
