@@ -642,3 +642,6 @@ mod tests {
         assert!(VARS.iter().all(|v| v.about.ends_with('.')));
     }
 }
+
+#[cfg(test)]
+mod edge_tests;
