@@ -543,3 +543,56 @@ fn the_pid_of_a_run_folder_is_the_number_after_run() {
     assert_eq!(pid(".tmp-4242-x"), None);
     assert_eq!(pid(".run-99999999999-x"), None);
 }
+
+#[test]
+fn a_cache_folder_that_cannot_be_made_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    // A name longer than a file system takes: not "already there".
+    let cache = Cache {
+        dir: dir.path().join("x".repeat(300)),
+        lock_wait: Duration::from_secs(1),
+    };
+    let error = cache.store(&key("a"), &entry("p", NOW)).unwrap_err();
+    assert!(
+        error.to_string().starts_with(&format!(
+            "cannot create the cache folder {}: ",
+            cache.dir.display()
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_cache_folder_that_cannot_be_looked_at_is_an_error_not_an_absence() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("file"), b"").unwrap();
+    let cache = Cache {
+        dir: dir.path().join("file").join("c"),
+        lock_wait: Duration::from_secs(1),
+    };
+    let error = cache.check_dir().unwrap_err().to_string();
+    assert!(
+        error.starts_with(&format!(
+            "cannot use the cache folder {}: ",
+            cache.dir.display()
+        )),
+        "{error}"
+    );
+    assert!(cache.entries().is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_folder_whose_lock_cannot_be_opened_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = cache(dir.path());
+    cache.create_dir().unwrap();
+    let gone = i32::MAX as u32;
+    // Old, of a pid that is gone, but its lock is a link: not judged by age.
+    let path = cache.dir.join(format!(".run-{gone}-ffffff"));
+    fs::create_dir(&path).unwrap();
+    std::os::unix::fs::symlink("/nonexistent", path.join(RUN_LOCK)).unwrap();
+    modified(&path, ago(120));
+    cache.sweep_dead_runs();
+    assert!(path.exists());
+}
