@@ -86,6 +86,9 @@ fn cache_in(dir: &std::path::Path) -> Cache {
     let settings = Settings::resolve(&Flags::default(), &|name| match name {
         "HOME" => Some("/nonexistent-home".into()),
         "AWSMFA_CACHE_DIR" => Some(dir.clone()),
+        // A run that waits on its own lock (a mutant's endless recursion)
+        // fails in seconds.
+        "AWSMFA_LOCK_TIMEOUT" => Some("2".into()),
         _ => None,
     })
     .unwrap();
