@@ -1018,3 +1018,20 @@ fn the_keys_identity_is_the_key_id_or_the_keystore_entry() {
     let plan = with_alice(ALICE).resolve(&request("alice")).unwrap();
     assert_eq!(plan.user.key_identity(), "AKIAALICE");
 }
+
+#[test]
+fn a_name_exactly_at_the_nearness_bound_is_not_suggested() {
+    // Jaro-Winkler("aaaa", "aababb") is 0.8 exactly; "aaab" is nearer.
+    assert_eq!(strsim::jaro_winkler("aaaa", "aababb"), 0.8);
+    let files = Files::from_texts("[profile aababb]\nregion = eu-west-1\n", "").unwrap();
+    assert_eq!(
+        files.unknown_profile("aaaa").hint().unwrap(),
+        "profiles: aababb"
+    );
+    let files = Files::from_texts("[profile aaab]\nregion = eu-west-1\n", "").unwrap();
+    assert!(strsim::jaro_winkler("aaaa", "aaab") > 0.8);
+    assert_eq!(
+        files.unknown_profile("aaaa").hint().unwrap(),
+        "did you mean 'aaab'? profiles: aaab"
+    );
+}
