@@ -43,11 +43,13 @@ fn key(name: &str) -> SessionKey {
     SessionKey::new(Kind::Session, &[name])
 }
 
-/// Sets when `path` was last modified.
+/// Sets when `path` (a file or, on Unix, a folder) was last modified.
+#[cfg(unix)]
 fn modified(path: &Path, when: SystemTime) {
     File::open(path).unwrap().set_modified(when).unwrap();
 }
 
+#[cfg(unix)]
 fn ago(seconds: u64) -> SystemTime {
     SystemTime::now() - Duration::from_secs(seconds)
 }
@@ -323,6 +325,7 @@ fn what_is_older_than_a_minute_is_stale_and_nothing_dated_later() {
     assert!(!is_stale(at(NOW + 3600), now), "a clock set back");
 }
 
+#[cfg(unix)]
 #[test]
 fn a_store_sweeps_old_temporary_files_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
@@ -487,6 +490,7 @@ fn a_run_folder_is_named_for_the_run_and_locked_while_it_lives() {
     assert!(!kept.exists(), "kept, and no longer locked: ended");
 }
 
+#[cfg(unix)]
 #[test]
 fn a_run_folder_without_a_lock_is_judged_by_its_age_and_pid() {
     let dir = tempfile::tempdir().unwrap();
@@ -544,6 +548,7 @@ fn the_pid_of_a_run_folder_is_the_number_after_run() {
     assert_eq!(pid(".run-99999999999-x"), None);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_cache_folder_that_cannot_be_made_says_so() {
     let dir = tempfile::tempdir().unwrap();
@@ -562,6 +567,7 @@ fn a_cache_folder_that_cannot_be_made_says_so() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn a_cache_folder_that_cannot_be_looked_at_is_an_error_not_an_absence() {
     let dir = tempfile::tempdir().unwrap();
