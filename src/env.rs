@@ -208,3 +208,6 @@ mod tests {
         assert_eq!(get(&env, "AWSMFA_PROFILE"), Some("admin"));
     }
 }
+
+#[cfg(test)]
+mod edge_tests;

@@ -67,5 +67,5 @@ fn on_path_but_not_executable(name: &OsStr, search: &OsStr) -> bool {
 /// the pid, gets signals directly and its exit status is the status.
 /// Returns only on failure.
 pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
-    crate::sys::replace(program, env)
+    crate::sys::replace(&program.path, &program.argv, env)
 }

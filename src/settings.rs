@@ -478,7 +478,9 @@ pub fn is_region(name: &str) -> bool {
     };
     let words = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
     let middle: Vec<&str> = parts.collect();
-    first.len() >= 2
+    // A host label, as endpoints are built from it.
+    name.len() <= 63
+        && first.len() >= 2
         && words(first)
         && !middle.is_empty()
         && middle.iter().all(|part| words(part))
@@ -649,3 +651,6 @@ mod tests {
         assert!(VARS.iter().all(|v| v.about.ends_with('.')));
     }
 }
+
+#[cfg(test)]
+mod edge_tests;

@@ -25,7 +25,7 @@ impl Supervisor {
     /// Starts `program` with `env`, then waits for it while passing on
     /// signals. Spawn failures are 126/127 errors, as for `exec`.
     pub fn run(self, program: &Program, env: Vec<(OsString, OsString)>) -> Result<Ending> {
-        let mut command = crate::sys::child_command(program);
+        let mut command = crate::sys::child_command(&program.path, &program.argv);
         command.env_clear().envs(env);
         let child = command.spawn().map_err(|e| {
             let shown = program.argv[0].to_string_lossy().into_owned();

@@ -418,9 +418,7 @@ impl Cache {
                 // Killed before it locked, or from before run locks: judged
                 // by its age and, as then, its pid.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    let old = meta
-                        .modified()
-                        .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP);
+                    let old = meta.modified().is_ok_and(|t| is_stale(t, now));
                     old && run_pid(&item.file_name()).is_some_and(sys::process_is_gone)
                 }
                 Err(_) => false,
@@ -661,11 +659,14 @@ fn remove_lock_file(path: &Path) {
 fn is_stale_temporary(item: &fs::DirEntry) -> bool {
     let now = SystemTime::now();
     item.metadata().is_ok_and(|m| {
-        m.is_file()
-            && sys::is_ours(&m)
-            && m.modified()
-                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP)
+        m.is_file() && sys::is_ours(&m) && m.modified().is_ok_and(|t| is_stale(t, now))
     })
+}
+
+/// Whether what was last modified at `modified` is older than `STALE_TEMP`
+/// at `now` (never what is dated after `now`).
+fn is_stale(modified: SystemTime, now: SystemTime) -> bool {
+    now.duration_since(modified).unwrap_or_default() > STALE_TEMP
 }
 
 /// The pid in a run folder's name (`.run-PID-…`).
@@ -986,3 +987,6 @@ mod tests {
         assert!(cache.load(&key).unwrap().is_none());
     }
 }
+
+#[cfg(test)]
+mod edge_tests;

@@ -224,19 +224,37 @@ impl Run<'_> {
         if let Some(least) = self.last_session {
             if level == 0 {
                 return self
-                    .fresh(key, profile, kind, duration, least, false)
+                    .fresh(
+                        key,
+                        profile,
+                        kind,
+                        duration,
+                        least,
+                        false,
+                        SystemTime::now(),
+                    )
                     .ok_or(Error::NoCodeSource);
             }
         } else if refresh {
             self.because(format!("--refresh asks for a new {}", kind.describe()));
-        } else if let Some(credentials) = self.fresh(key, profile, kind, duration, asked, true) {
+        } else if let Some(credentials) =
+            self.fresh(key, profile, kind, duration, asked, true, SystemTime::now())
+        {
             return Ok(credentials);
         }
         let _lock = self.cache.lock(key, profile)?;
         // Another run may have stored a session while this one waited.
         if !refresh
             && self.last_session.is_none()
-            && let Some(credentials) = self.fresh(key, profile, kind, duration, asked, false)
+            && let Some(credentials) = self.fresh(
+                key,
+                profile,
+                kind,
+                duration,
+                asked,
+                false,
+                SystemTime::now(),
+            )
         {
             return Ok(credentials);
         }
@@ -260,8 +278,9 @@ impl Run<'_> {
     }
 
     /// The cached credentials under `key`, if they are usable with the
-    /// minimum time to live `asked`; else notes why not. `warn`: say why an
-    /// entry that is there cannot be used.
+    /// minimum time to live `asked` at `now`; else notes why not. `warn`:
+    /// say why an entry that is there cannot be used.
+    #[allow(clippy::too_many_arguments)]
     fn fresh(
         &self,
         key: &SessionKey,
@@ -270,12 +289,12 @@ impl Run<'_> {
         duration: u64,
         asked: u64,
         warn: bool,
+        now: SystemTime,
     ) -> Option<Credentials> {
         let entry = match self.cache.load(key) {
             Ok(Some(entry)) => entry,
             Ok(None) => {
                 // A session of another length may be cached: say so, not "none".
-                let now = SystemTime::now();
                 let other = self
                     .cache
                     .entries()
@@ -306,7 +325,6 @@ impl Run<'_> {
                 return None;
             }
         };
-        let now = SystemTime::now();
         let left = entry.credentials.seconds_left(now);
         if !usable(&entry.credentials, Some(duration), asked, now) {
             let min_ttl = min_ttl(asked, Some(duration));
@@ -543,7 +561,7 @@ impl Run<'_> {
         ));
         let tries = if source.asks_again() {
             let why = self.why.borrow().clone();
-            if !why.is_empty() && !self.options.verbose {
+            if prompt_says_why(&why, self.options.verbose) {
                 source.inform(&why);
             }
             mfa::TERMINAL_TRIES
@@ -565,42 +583,31 @@ impl Run<'_> {
                 }
                 Ok(value)
             });
-            match outcome {
-                // A program that works codes out from the clock gave one
-                // used in this 30-second step: the next step brings a new one.
-                Err(Error::UsedCode { .. }) if source.follows_the_clock() && !waited => {
-                    waited = true;
-                    let wait = mfa::until_next_step(SystemTime::now());
-                    crate::say!(
-                        "awsmfa: the code from {} was used already; waiting {} s for the next \
-                         one, then running it once more",
-                        source.describe(),
-                        wait.as_secs_f64().ceil()
-                    );
-                    std::thread::sleep(wait);
-                }
-                Err(
-                    e @ (Error::MalformedCode(_)
-                    | Error::UsedCode { .. }
-                    | Error::MfaRejected { .. }),
-                ) if source.asks_again() && attempt < tries => {
-                    source.say_failed(&e, tries - attempt);
+            let e = match outcome {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            // A program that works codes out from the clock gave one used
+            // in this 30-second step: the next step brings a new one.
+            if matches!(e, Error::UsedCode { .. }) && source.follows_the_clock() && !waited {
+                waited = true;
+                let wait = mfa::until_next_step(SystemTime::now());
+                crate::say!(
+                    "awsmfa: the code from {} was used already; waiting {} s for the next one, \
+                     then running it once more",
+                    source.describe(),
+                    wait.as_secs_f64().ceil()
+                );
+                std::thread::sleep(wait);
+                continue;
+            }
+            match after_try(&e, source.asks_again(), attempt, tries) {
+                AfterTry::AskAgain { left } => {
+                    source.say_failed(&e, left);
                     attempt += 1;
                 }
-                // The last try at a prompt: the run's error says it was the last.
-                Err(
-                    e @ (Error::MalformedCode(_)
-                    | Error::UsedCode { .. }
-                    | Error::MfaRejected { .. }),
-                ) if tries > 1 => {
-                    let line = format!("{e} (no tries left)");
-                    return Err(match e.hint() {
-                        Some(hint) => Error::config_with_hint(line, hint.to_owned()),
-                        None => Error::config(line),
-                    });
-                }
-                // Anything else is said once, as the run's error.
-                other => return other,
+                AfterTry::Last => return Err(no_tries_left(e)),
+                AfterTry::Fail => return Err(e),
             }
         }
     }
@@ -611,3 +618,51 @@ impl Run<'_> {
         }
     }
 }
+
+/// What a try at a code that failed with `error` leads to (`with_code`).
+#[derive(Debug, PartialEq, Eq)]
+enum AfterTry {
+    /// Ask again, saying how many tries are `left`.
+    AskAgain { left: u32 },
+    /// The last try at a prompt: the run's error says it was the last.
+    Last,
+    /// Anything else is said once, as the run's error.
+    Fail,
+}
+
+/// The retry rule: at a prompt (`asks_again`) a malformed, already used or
+/// rejected code is asked for again until `tries` are spent.
+fn after_try(error: &Error, asks_again: bool, attempt: u32, tries: u32) -> AfterTry {
+    let refused = matches!(
+        error,
+        Error::MalformedCode(_) | Error::UsedCode { .. } | Error::MfaRejected { .. }
+    );
+    if refused && asks_again && attempt < tries {
+        AfterTry::AskAgain {
+            left: tries - attempt,
+        }
+    } else if refused && tries > 1 {
+        AfterTry::Last
+    } else {
+        AfterTry::Fail
+    }
+}
+
+/// Whether a prompt says `why` a code is needed: when there is a reason,
+/// and `-v` (`verbose`) has not said it already.
+fn prompt_says_why(why: &str, verbose: bool) -> bool {
+    !why.is_empty() && !verbose
+}
+
+/// The run's error after the last try at a prompt: the code's, said to be
+/// the last, with its hint.
+fn no_tries_left(error: Error) -> Error {
+    let line = format!("{error} (no tries left)");
+    match error.hint() {
+        Some(hint) => Error::config_with_hint(line, hint.to_owned()),
+        None => Error::config(line),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,6 @@
 //! Becoming another program (`execve`), and keeping this one's memory to itself.
 
 use crate::error::Error;
-use crate::program::Program;
 use std::ffi::{CString, OsString};
 use std::os::unix::ffi::OsStringExt;
 use std::path::Path;
@@ -111,18 +110,18 @@ pub fn exec_same(path: &Path, args: &[OsString]) -> String {
     errno.desc().to_lowercase()
 }
 
-/// Replaces this process with the program. Returns only on failure.
-pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
-    let shown = program.argv[0].to_string_lossy().into_owned();
+/// Replaces this process with the program at `path`, given `argv` (the
+/// name it was asked for first) and `env`. Returns only on failure.
+pub fn replace(path: &Path, argv: &[OsString], env: Vec<(OsString, OsString)>) -> Error {
+    let shown = argv[0].to_string_lossy().into_owned();
     let not_runnable = |reason: &str| Error::CommandNotRunnable {
         command: shown.clone(),
         reason: reason.into(),
     };
-    let Ok(path) = c_string(program.path.as_os_str().to_owned()) else {
+    let Ok(path) = c_string(path.as_os_str().to_owned()) else {
         return not_runnable("its path contains a NUL byte");
     };
-    let Ok(argv) = program
-        .argv
+    let Ok(argv) = argv
         .iter()
         .cloned()
         .map(c_string)
@@ -169,14 +168,15 @@ pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
     }
 }
 
-/// The program as a child to start, under the name it was asked for, that
+/// The program at `path` as a child to start, given `argv` (the name it was
+/// asked for first, which it is started under), that
 /// never outlives awsmfa: on Linux it is killed when awsmfa dies, however
 /// awsmfa dies (SIGKILL, the OOM killer), so no other process can take over
 /// the endpoint's port and serve it credentials.
-pub fn child_command(program: &Program) -> std::process::Command {
+pub fn child_command(path: &Path, argv: &[OsString]) -> std::process::Command {
     use std::os::unix::process::CommandExt;
-    let mut command = std::process::Command::new(&program.path);
-    command.arg0(&program.argv[0]).args(&program.argv[1..]);
+    let mut command = std::process::Command::new(path);
+    command.arg0(&argv[0]).args(&argv[1..]);
     let parent = std::process::id();
     // SAFETY: between fork and exec the closure makes only system calls
     // (getrlimit, setrlimit, prctl, getppid) and loads an atomic, all

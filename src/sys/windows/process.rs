@@ -3,7 +3,6 @@
 //! becomes this one's.
 
 use crate::error::Error;
-use crate::program::Program;
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
@@ -46,12 +45,13 @@ pub fn exec_same(path: &Path, args: &[OsString]) -> String {
     crate::io_reason(&e)
 }
 
-/// Runs the program in this one's place (`exec`). Returns only on failure.
-pub fn replace(program: &Program, env: Vec<(OsString, OsString)>) -> Error {
-    let mut command = child_command(program);
+/// Runs the program at `path`, given `argv` (the name it was asked for
+/// first) and `env`, in this one's place (`exec`). Returns only on failure.
+pub fn replace(path: &Path, argv: &[OsString], env: Vec<(OsString, OsString)>) -> Error {
+    let mut command = child_command(path, argv);
     command.env_clear().envs(env);
     let Err(e) = run_in_place(command);
-    let shown = program.argv[0].to_string_lossy().into_owned();
+    let shown = argv[0].to_string_lossy().into_owned();
     match e.kind() {
         std::io::ErrorKind::NotFound => Error::not_found(shown),
         _ => Error::CommandNotRunnable {
@@ -73,11 +73,12 @@ fn run_in_place(mut command: Command) -> std::io::Result<std::convert::Infallibl
     std::process::exit(status.code().unwrap_or(1))
 }
 
-/// The program as a child to start. A `.cmd` or `.bat` runs through
+/// The program at `path` as a child to start, given `argv` (its name
+/// first, which Windows does not pass on). A `.cmd` or `.bat` runs through
 /// `cmd.exe`, its arguments quoted for it by std.
-pub fn child_command(program: &Program) -> Command {
-    let mut command = Command::new(&program.path);
-    command.args(&program.argv[1..]);
+pub fn child_command(path: &Path, argv: &[OsString]) -> Command {
+    let mut command = Command::new(path);
+    command.args(&argv[1..]);
     command
 }
 
