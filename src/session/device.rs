@@ -226,6 +226,80 @@ pub fn find_for(
     Ok(true)
 }
 
+/// What a refused code was asked for: the device, the profile, and how
+/// IAM is reached.
+pub struct Asked<'a> {
+    pub serial: &'a str,
+    pub profile: &'a str,
+    pub region: Option<&'a str>,
+    pub iam_url: Option<String>,
+    pub network: &'a Network,
+    pub verbose: bool,
+}
+
+/// After STS refused a code: when `mfa_serial` is not one of the user's
+/// own devices (IAM ListMFADevices, with the long-term key), that, with
+/// the right one. `None` when it is, or IAM does not say.
+pub fn not_the_users(asked: &Asked<'_>, keys: &LongTermKeys) -> Option<Error> {
+    let serial = asked.serial;
+    let arn = match serial.starts_with("arn:") {
+        true => serial,
+        false => partition_arn(asked.region),
+    };
+    let iam = Iam::with_long_term_key(asked.iam_url.clone(), arn, keys, asked.network);
+    let say = |text: String| {
+        if asked.verbose {
+            crate::say!("awsmfa: {text}");
+        }
+    };
+    say(format!(
+        "STS refused the code: asking IAM ListMFADevices at {} whether {serial} is the user's",
+        iam.describe()
+    ));
+    match iam.list_mfa_devices() {
+        Ok(devices) => wrong_device(&devices, serial, asked.profile),
+        Err(e) => {
+            say(format!("IAM did not list the user's MFA devices: {e}"));
+            None
+        }
+    }
+}
+
+/// The error for a refused code when `serial` is not among the user's
+/// `devices`: naming theirs. `None` when it is among them.
+fn wrong_device(devices: &[Device], serial: &str, profile: &str) -> Option<Error> {
+    if devices.iter().any(|d| d.serial == serial) {
+        return None;
+    }
+    let theirs: Vec<&Device> = devices.iter().filter(|d| d.gives_codes()).collect();
+    let named: Vec<String> = theirs.iter().map(|d| named(d)).collect();
+    Some(match theirs.first() {
+        Some(right) => Error::config_with_hint(
+            format!(
+                "STS refused the code: mfa_serial = {serial} (profile '{profile}') is not a \
+                 device of this IAM user, whose {} {}",
+                if theirs.len() == 1 {
+                    "device is"
+                } else {
+                    "devices are"
+                },
+                named.join(", ")
+            ),
+            format!(
+                "set mfa_serial = {} for profile '{profile}', then use a code of that device",
+                right.serial
+            ),
+        ),
+        None => Error::config_with_hint(
+            format!(
+                "STS refused the code: mfa_serial = {serial} (profile '{profile}') is not a \
+                 device of this IAM user, who has no MFA device that gives codes"
+            ),
+            "assign a virtual MFA device (an authenticator app) in the IAM console",
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +309,38 @@ mod tests {
             serial: serial.to_owned(),
             user: "alice".to_owned(),
         }
+    }
+
+    #[test]
+    fn a_refused_code_names_the_users_devices_when_its_own_is_not_one() {
+        let phone = device("arn:aws:iam::123456789012:mfa/alice");
+        let two = device("arn:aws:iam::123456789012:mfa/alice-2");
+        let key = device("arn:aws:iam::123456789012:u2f/user/alice/key-ABC");
+        let old = "arn:aws:iam::123456789012:mfa/old";
+        assert!(wrong_device(std::slice::from_ref(&phone), &phone.serial, "alice").is_none());
+        let one = wrong_device(&[key.clone(), phone.clone()], old, "alice").unwrap();
+        assert!(
+            one.to_string().ends_with(
+                "is not a device of this IAM user, whose device is \
+                 arn:aws:iam::123456789012:mfa/alice (a virtual device of user alice)"
+            ),
+            "{one}"
+        );
+        assert_eq!(
+            one.hint(),
+            Some(
+                "set mfa_serial = arn:aws:iam::123456789012:mfa/alice for profile 'alice', then \
+                 use a code of that device"
+            )
+        );
+        let both = wrong_device(&[phone.clone(), two], old, "alice").unwrap();
+        assert!(both.to_string().contains("whose devices are"), "{both}");
+        let none = wrong_device(&[key], old, "alice").unwrap();
+        assert!(
+            none.to_string()
+                .ends_with("who has no MFA device that gives codes"),
+            "{none}"
+        );
     }
 
     #[test]

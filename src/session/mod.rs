@@ -385,72 +385,19 @@ impl Run<'_> {
                 // other code can help (so a prompt does not ask again).
                 Err(refused @ Error::MfaRejected { .. }) if !device_checked => {
                     device_checked = true;
-                    Err(self.not_the_users_device(&keys).unwrap_or(refused))
+                    let options = &self.options;
+                    let asked = device::Asked {
+                        serial: &self.plan.mfa.serial,
+                        profile: &user.profile,
+                        region: self.plan.region.as_deref(),
+                        iam_url: options.iam_url.clone(),
+                        network: options.endpoint.network(),
+                        verbose: options.verbose,
+                    };
+                    Err(device::not_the_users(&asked, &keys).unwrap_or(refused))
                 }
                 other => other,
             }
-        })
-    }
-
-    /// After STS refused a code: when `mfa_serial` is not one of the user's
-    /// own devices (IAM ListMFADevices, with the long-term key), that, with
-    /// the right one. `None` when it is, or IAM does not say.
-    fn not_the_users_device(&self, keys: &LongTermKeys) -> Option<Error> {
-        let serial = &self.plan.mfa.serial;
-        let arn = match serial.starts_with("arn:") {
-            true => serial.as_str(),
-            false => iam::partition_arn(self.plan.region.as_deref()),
-        };
-        let iam = iam::Iam::with_long_term_key(
-            self.options.iam_url.clone(),
-            arn,
-            keys,
-            self.options.endpoint.network(),
-        );
-        self.say(&format!(
-            "STS refused the code: asking IAM ListMFADevices at {} whether {serial} is the user's",
-            iam.describe()
-        ));
-        let devices = match iam.list_mfa_devices() {
-            Ok(devices) => devices,
-            Err(e) => {
-                self.say(&format!("IAM did not list the user's MFA devices: {e}"));
-                return None;
-            }
-        };
-        if devices.iter().any(|d| &d.serial == serial) {
-            return None;
-        }
-        let profile = &self.plan.user.profile;
-        let theirs: Vec<&iam::Device> = devices.iter().filter(|d| d.gives_codes()).collect();
-        let named: Vec<String> = theirs
-            .iter()
-            .map(|d| format!("{} ({})", d.serial, d.describe()))
-            .collect();
-        Some(match theirs.first() {
-            Some(right) => Error::config_with_hint(
-                format!(
-                    "STS refused the code: mfa_serial = {serial} (profile '{profile}') is not a \
-                     device of this IAM user, whose {} {}",
-                    if theirs.len() == 1 {
-                        "device is"
-                    } else {
-                        "devices are"
-                    },
-                    named.join(", ")
-                ),
-                format!(
-                    "set mfa_serial = {} for profile '{profile}', then use a code of that device",
-                    right.serial
-                ),
-            ),
-            None => Error::config_with_hint(
-                format!(
-                    "STS refused the code: mfa_serial = {serial} (profile '{profile}') is not a \
-                     device of this IAM user, who has no MFA device that gives codes"
-                ),
-                "assign a virtual MFA device (an authenticator app) in the IAM console",
-            ),
         })
     }
 
@@ -589,7 +536,7 @@ impl Run<'_> {
             };
             // A program that works codes out from the clock gave one used
             // in this 30-second step: the next step brings a new one.
-            if matches!(e, Error::UsedCode { .. }) && source.follows_the_clock() && !waited {
+            if waits_for_next_step(&e, source.follows_the_clock(), waited) {
                 waited = true;
                 let wait = mfa::until_next_step(SystemTime::now());
                 crate::say!(
@@ -617,6 +564,13 @@ impl Run<'_> {
             crate::say!("awsmfa: {message}");
         }
     }
+}
+
+/// Whether a code that failed with `error` is followed by the next
+/// 30-second step's (once a run): a code already used, from a program
+/// that works codes out from the clock (`follows_the_clock`).
+fn waits_for_next_step(error: &Error, follows_the_clock: bool, waited: bool) -> bool {
+    matches!(error, Error::UsedCode { .. }) && follows_the_clock && !waited
 }
 
 /// What a try at a code that failed with `error` leads to (`with_code`).

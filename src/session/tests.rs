@@ -849,3 +849,23 @@ fn missing_keys_say_where_they_were_looked_for_and_how_to_add_them() {
             .starts_with("store them with: awsmfa add --profile alice")
     );
 }
+
+#[test]
+fn only_a_used_code_from_a_clock_program_waits_for_the_next_step_once() {
+    let used = Error::UsedCode {
+        serial: "arn:aws:iam::123456789012:mfa/alice".into(),
+    };
+    let rejected = Error::MfaRejected {
+        serial: "arn:aws:iam::123456789012:mfa/alice".into(),
+    };
+    assert!(waits_for_next_step(&used, true, false));
+    assert!(!waits_for_next_step(&used, true, true), "once a run");
+    assert!(
+        !waits_for_next_step(&used, false, false),
+        "a prompt asks instead"
+    );
+    assert!(
+        !waits_for_next_step(&rejected, true, false),
+        "a wrong code is not early"
+    );
+}
