@@ -201,6 +201,8 @@ fn the_third_rejection_is_said_once_with_both_causes() {
     );
     assert_eq!(exit_code(&terminal), 125);
     assert_eq!(world.sts.codes(), [WRONG_CODE; 3]);
+    // The device is the user's: IAM was asked once, after the first refusal.
+    assert_eq!(world.sts.count("ListMFADevices"), 1);
 }
 
 #[test]
