@@ -117,25 +117,19 @@ pub fn endpoint(url: Option<&str>, arn: &str) -> (String, &'static str) {
 
 impl<'a> Iam<'a> {
     /// IAM at `url` (`AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`), else the
-    /// global endpoint of the partition `arn` is in.
+    /// global endpoint of the partition `arn` is in, signed with the MFA session.
     pub fn new(
         url: Option<String>,
         arn: &str,
         session: &'a Credentials,
         network: &'a Network,
     ) -> Iam<'a> {
-        let (url, region) = endpoint(url.as_deref(), arn);
         let keys = Keys {
             access_key_id: &session.access_key_id,
             secret_access_key: &session.secret_access_key,
             session_token: Some(&session.session_token),
         };
-        Iam {
-            url,
-            region,
-            keys,
-            network,
-        }
+        Iam::signed_with(url, arn, keys, network)
     }
 
     /// IAM signed with the user's long-term key, for the calls IAM allows
@@ -146,12 +140,21 @@ impl<'a> Iam<'a> {
         keys: &'a LongTermKeys,
         network: &'a Network,
     ) -> Iam<'a> {
-        let (url, region) = endpoint(url.as_deref(), arn);
         let keys = Keys {
             access_key_id: &keys.access_key_id,
             secret_access_key: &keys.secret_access_key,
             session_token: None,
         };
+        Iam::signed_with(url, arn, keys, network)
+    }
+
+    fn signed_with(
+        url: Option<String>,
+        arn: &str,
+        keys: Keys<'a>,
+        network: &'a Network,
+    ) -> Iam<'a> {
+        let (url, region) = endpoint(url.as_deref(), arn);
         Iam {
             url,
             region,
